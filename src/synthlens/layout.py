@@ -1,0 +1,39 @@
+"""Where each stage reads and writes. dvc.yaml uses the same paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path("data")
+
+
+def reference_dir(domain: str) -> Path:
+    return DATA / "reference" / domain
+
+
+def generator_dir(model: str) -> Path:
+    return DATA / "generators" / model
+
+
+def synthetic_file(model: str, domain: str, decoding: str) -> Path:
+    return DATA / "synthetic" / model / domain / f"{decoding}.jsonl"
+
+
+def shard_dir(model: str, domain: str, decoding: str) -> Path:
+    """Work area of an unfinished generation; not a DVC output, so it survives a crash."""
+    return DATA / "shards" / model / domain / decoding
+
+
+def features_file(domain: str) -> Path:
+    return DATA / "features" / f"{domain}.npz"
+
+
+def reference_classifier_dir(domain: str) -> Path:
+    return DATA / "classifiers" / domain
+
+
+def metrics_file(model: str, domain: str, decoding: str) -> Path:
+    return DATA / "metrics" / model / domain / f"{decoding}.json"
+
+
+def reference_metrics_file(domain: str) -> Path:
+    return DATA / "metrics" / "reference" / f"{domain}.json"

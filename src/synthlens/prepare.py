@@ -1,0 +1,135 @@
+"""Stage prepare: a domain's reference data as train/test JSONL with integer labels.
+
+Local files and hub datasets both go through datasets.load_dataset; the builtin domains are
+written by builtin_domains and then read back through the same code.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .builtin_domains import make_split
+from .config import DomainSpec, Params
+from .hub import MissingResource, is_offline, missing_hint
+from .layout import reference_dir
+from .records import write_jsonl
+
+log = logging.getLogger(__name__)
+
+
+class DataError(ValueError):
+    """The reference data is unusable (empty, unknown label, missing column)."""
+
+
+def _load(spec: DomainSpec, name: str):
+    import datasets
+
+    if spec.source == "local":
+        path = Path(spec.path)
+        if not path.is_file():
+            raise MissingResource(f"domains.{name}.path: file '{path}' not found")
+        suffix = path.suffix.lower()
+        builder = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json"}.get(suffix)
+        if builder is None:
+            raise DataError(f"domains.{name}.path: '{path}' must be .csv, .tsv, .json or .jsonl")
+        kwargs = {"delimiter": "\t"} if suffix == ".tsv" else {}
+        try:
+            return datasets.load_dataset(builder, data_files={"train": str(path)}, **kwargs)
+        except Exception as e:  # the datasets library raises many types for a bad file
+            if "corresponds to no data" in str(e) or path.stat().st_size == 0:
+                raise DataError(f"domains.{name}.path: '{path}' is empty (no data rows)") from None
+            raise DataError(f"domains.{name}.path: cannot read '{path}': {e}") from None
+    try:
+        return datasets.load_dataset(spec.path, spec.config_name, revision=spec.revision)
+    except FileNotFoundError as e:
+        raise missing_hint("dataset", spec.path, e) from None
+    except Exception as e:
+        if is_offline() or "offline" in str(e).lower() or "connect" in str(e).lower():
+            raise missing_hint("dataset", spec.path, e) from None
+        raise
+
+
+def _check_columns(split, spec: DomainSpec, name: str, split_name: str) -> None:
+    for field in (spec.text_field, spec.label_field):
+        if field not in split.column_names:
+            raise DataError(f"domains.{name}: split '{split_name}' has no column '{field}' "
+                            f"(columns: {split.column_names})")
+
+
+def _to_rows(split, spec: DomainSpec, name: str, split_name: str) -> list[dict]:
+    _check_columns(split, spec, name, split_name)
+    names = spec.labels
+    rows = []
+    for i, (text, label) in enumerate(zip(split[spec.text_field], split[spec.label_field])):
+        if isinstance(label, str) and not label.lstrip("-").isdigit():
+            if label not in names:
+                raise DataError(f"domains.{name}: row {i} of '{split_name}' has label '{label}', "
+                                f"which is not in labels {names}")
+            label_id = names.index(label)
+        else:
+            label_id = int(label)
+            if not 0 <= label_id < len(names):
+                raise DataError(f"domains.{name}: row {i} of '{split_name}' has label id "
+                                f"{label_id}, but labels lists only {len(names)} names")
+        if text is None or not str(text).strip():
+            continue
+        rows.append({"text": " ".join(str(text).split()), "label": label_id,
+                     "label_name": names[label_id]})
+    if not rows:
+        raise DataError(f"domains.{name}: split '{split_name}' is empty")
+    return rows
+
+
+def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], list[dict]]:
+    """(train, test) rows of a domain."""
+    if spec.source == "builtin":
+        import datasets
+
+        train = make_split(spec.builtin, spec.n_train, len(spec.labels), spec.label_noise, seed)
+        test = make_split(spec.builtin, spec.n_test, len(spec.labels), spec.label_noise,
+                          seed + 1_000_003)
+        ds = datasets.DatasetDict({"train": datasets.Dataset.from_list(train),
+                                   "test": datasets.Dataset.from_list(test)})
+    else:
+        ds = _load(spec, name)
+    if spec.train_split not in ds:
+        raise DataError(f"domains.{name}.train_split: no split '{spec.train_split}' "
+                        f"(splits: {list(ds)})")
+    train_split = ds[spec.train_split]
+    if len(train_split) == 0:
+        raise DataError(f"domains.{name}: split '{spec.train_split}' is empty")
+    _check_columns(train_split, spec, name, spec.train_split)
+    if spec.test_split is None:
+        if spec.source == "builtin":
+            test_split = ds["test"]
+        else:
+            if len(train_split) < 2 * len(spec.labels):
+                raise DataError(f"domains.{name}: only {len(train_split)} rows, too few to carve "
+                                f"a test split (need at least {2 * len(spec.labels)})")
+            parts = train_split.train_test_split(test_size=spec.test_ratio, seed=seed)
+            train_split, test_split = parts["train"], parts["test"]
+    else:
+        if spec.test_split not in ds:
+            raise DataError(f"domains.{name}.test_split: no split '{spec.test_split}' "
+                            f"(splits: {list(ds)})")
+        test_split = ds[spec.test_split]
+    if spec.max_train and len(train_split) > spec.max_train:
+        train_split = train_split.shuffle(seed=seed).select(range(spec.max_train))
+    if spec.max_test and len(test_split) > spec.max_test:
+        test_split = test_split.shuffle(seed=seed).select(range(spec.max_test))
+    train = _to_rows(train_split, spec, name, spec.train_split)
+    test = _to_rows(test_split, spec, name, spec.test_split or "test")
+    missing = set(range(len(spec.labels))) - {r["label"] for r in train}
+    if missing:
+        raise DataError(f"domains.{name}: labels {[spec.labels[i] for i in sorted(missing)]} "
+                        "never occur in the train split")
+    return train, test
+
+
+def run(params: Params, domain: str) -> None:
+    spec = params.domain(domain)
+    train, test = load_reference(spec, domain, params.seed)
+    out = reference_dir(domain)
+    write_jsonl(out / "train.jsonl", train)
+    write_jsonl(out / "test.jsonl", test)
+    log.info("prepare %s: %d train, %d test examples -> %s", domain, len(train), len(test), out)

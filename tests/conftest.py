@@ -1,0 +1,47 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+
+
+@pytest.fixture
+def mini_params() -> dict:
+    """The shipped params.yaml as a dict, for tests to modify."""
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+@pytest.fixture
+def write_params(tmp_path):
+    def _write(params: dict, name: str = "params.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(params, sort_keys=False))
+        return path
+    return _write
+
+
+def run_cli(*args, cwd=None, timeout=120, env=None):
+    """python -m synthlens ARGS in a subprocess, as dvc would run it."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "synthlens", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A scratch copy of the project's pipeline definition and raw data."""
+    shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    # dvc deps name the source files; link them so the stage definitions resolve
+    (tmp_path / "src").symlink_to(ROOT / "src")
+    return tmp_path
