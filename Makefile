@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PROFILE ?= mini
+# PROFILE picks params: profiles/$(PROFILE).yaml is copied to params.yaml when it differs
+# (the previous params.yaml is kept as params.yaml.bak). Unset, params.yaml is used as it is.
+PROFILE ?=
 # Offline is the default: the mini profile needs nothing from the network after `make setup`.
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
@@ -13,7 +15,8 @@ export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help setup reproduce repro validate test bench metrics clean-outputs
+.PHONY: help setup profile reproduce repro validate dry-run download test bench metrics \
+	clean-outputs
 
 help:
 	@echo "make setup      create $(VENV) and install the pinned dependencies (requirements.lock)"
@@ -21,6 +24,9 @@ help:
 	@echo "make test       setup + run the test suite"
 	@echo "make bench      time the pipeline, a no-op dvc repro and the tests; writes bench/results/"
 	@echo "make metrics    dvc metrics show"
+	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
+	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
+	@echo "PROFILE=mini|paper with any of these switches params.yaml to profiles/<PROFILE>.yaml"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +42,25 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 
-validate: setup
+profile:
+ifneq ($(PROFILE),)
+	@test -f profiles/$(PROFILE).yaml || { echo "no profile '$(PROFILE)': profiles/ has $$(ls profiles)"; exit 2; }
+	@if ! cmp -s profiles/$(PROFILE).yaml params.yaml; then \
+	  cp params.yaml params.yaml.bak; cp profiles/$(PROFILE).yaml params.yaml; \
+	  echo "params.yaml := profiles/$(PROFILE).yaml (previous one kept in params.yaml.bak)"; fi
+endif
+
+validate: setup profile
 	$(BIN)/python -m synthlens validate
 
-reproduce: setup
+dry-run: setup profile
+	$(BIN)/python -m synthlens plan
+
+# The only target that needs the network: it clears the offline variables for itself.
+download: setup profile
+	HF_HUB_OFFLINE=0 HF_DATASETS_OFFLINE=0 TRANSFORMERS_OFFLINE=0 $(BIN)/python -m synthlens download
+
+reproduce: setup profile
 	@test -d .dvc || $(BIN)/dvc init --quiet
 	$(BIN)/python -m synthlens validate
 	$(BIN)/dvc repro

@@ -118,3 +118,22 @@ def test_cli_errors_on_bad_local_data(tmp_path, mini_params, write_params, conte
                      cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_classes_stored_as_splits_are_joined_and_labelled(tmp_path):
+    import datasets
+
+    from synthlens import prepare
+
+    ds = datasets.DatasetDict({
+        "askscience": datasets.Dataset.from_dict({"title": [f"why q{i}" for i in range(10)]}),
+        "AskHistorians": datasets.Dataset.from_dict({"title": [f"when q{i}" for i in range(10)]}),
+    })
+    spec = DomainSpec(source="hub", path="some/reddit", text_field="title",
+                      split_labels={"askscience": "science", "AskHistorians": "history"},
+                      labels=["science", "history"], subject="question", test_ratio=0.2)
+    joined = prepare._join_split_labels(ds, spec, "eli5")
+    train = prepare._to_rows(joined["train"], spec, "eli5", "train")
+    assert len(train) == 20
+    assert {r["label_name"] for r in train if r["text"].startswith("why")} == {"science"}
+    assert {r["label_name"] for r in train if r["text"].startswith("when")} == {"history"}

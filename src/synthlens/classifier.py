@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ClassifierSpec, EncoderSpec
+from .config import ClassifierSpec
 from .encoder import load_tokenizer, resolve, tokenize
 from .hub import missing_hint
 
@@ -26,9 +26,9 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def train_classifier(encoder: EncoderSpec, spec: ClassifierSpec, texts: list[str],
-                     labels: list[int], num_labels: int, seed: int, desc: str = "classifier"):
-    """Fine-tune the encoder with a fresh classification head; returns (model, tokenizer)."""
+def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
+                     num_labels: int, seed: int, desc: str = "classifier"):
+    """Fine-tune the backbone with a fresh classification head; returns (model, tokenizer)."""
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification
@@ -36,6 +36,7 @@ def train_classifier(encoder: EncoderSpec, spec: ClassifierSpec, texts: list[str
     if not texts:
         raise ValueError(f"{desc}: no training examples")
     _seed_everything(seed)
+    encoder = spec.backbone
     path = resolve(encoder)
     tok = load_tokenizer(path, encoder.revision)
     try:
@@ -47,13 +48,14 @@ def train_classifier(encoder: EncoderSpec, spec: ClassifierSpec, texts: list[str
         model.config.pad_token_id = tok.pad_token_id
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate, weight_decay=0.01)
     steps_per_epoch = (len(texts) + spec.batch_size - 1) // spec.batch_size
-    total = steps_per_epoch * spec.epochs
+    epochs = max(spec.epochs, -(-spec.min_steps // steps_per_epoch))
+    total = steps_per_epoch * epochs
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - s / total))
     order_rng = np.random.default_rng(seed)
     y_all = torch.tensor(labels)
     model.train()
     with tqdm(total=total, desc=desc, leave=False, mininterval=2) as bar:
-        for _ in range(spec.epochs):
+        for _ in range(epochs):
             order = order_rng.permutation(len(texts))
             for i in range(0, len(texts), spec.batch_size):
                 idx = order[i:i + spec.batch_size]

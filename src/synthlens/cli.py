@@ -12,9 +12,12 @@ from .hub import MissingResource
 
 STAGES = {
     "validate": (),
+    "plan": (),
+    "download": (),
     "prepare": ("domain",),
     "train-generator": ("domain",),
     "convert-generator": ("model",),
+    "describe-generator": ("model",),
     "generate": ("model", "domain", "decoding"),
     "featurize": ("domain",),
     "train-reference": ("domain",),
@@ -38,6 +41,12 @@ def _dispatch(params, args) -> None:
         print(f"params OK: profile {params.profile}, {len(g.models)} models x "
               f"{len(g.domains)} domains x {len(g.decodings)} decodings = "
               f"{len(g.models) * len(g.domains) * len(g.decodings)} cells")
+    elif stage == "plan":
+        from . import plan
+        plan.run(params)
+    elif stage == "download":
+        from . import download
+        download.run(params, list_only=args.list)
     elif stage == "prepare":
         from . import prepare
         prepare.run(params, args.domain)
@@ -47,6 +56,9 @@ def _dispatch(params, args) -> None:
     elif stage == "convert-generator":
         from . import convert_generator
         convert_generator.run(params, args.model)
+    elif stage == "describe-generator":
+        from . import backends
+        backends.describe(params, args.model)
     elif stage == "generate":
         from . import generate
         generate.run(params, args.model, args.domain, args.decoding)
@@ -78,12 +90,15 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument(f"--{arg}", required=True)
         if name == "report":
             p.add_argument("--out", default="paper_figures")
+        if name == "download":
+            p.add_argument("--list", action="store_true", help="print what would be fetched")
     args = parser.parse_args(argv)
     _quiet_libraries()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
-    for noisy in ("httpx", "urllib3", "filelock", "fsspec", "datasets", "huggingface_hub"):
+    for noisy in ("httpx", "urllib3", "filelock", "fsspec", "datasets", "huggingface_hub",
+                  "faiss", "faiss.loader"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     start = time.time()
     try:

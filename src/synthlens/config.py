@@ -43,6 +43,9 @@ class DomainSpec(Strict):
     revision: str | None = None
     text_field: str = "text"
     label_field: str = "label"
+    split_labels: dict[str, str] = Field(
+        default_factory=dict, description="classes stored as splits: {split name: label}; the "
+        "splits are joined, labelled, and a test part carved with test_ratio")
     train_split: str = "train"
     test_split: str | None = Field(default=None, description="split name; None = carve test_ratio")
     test_ratio: float = Field(default=0.25, gt=0, lt=1)
@@ -55,6 +58,9 @@ class DomainSpec(Strict):
             raise ValueError("source 'builtin' needs 'builtin' (reviews or news)")
         if self.source in ("local", "hub") and not self.path:
             raise ValueError(f"source '{self.source}' needs 'path'")
+        unknown = set(self.split_labels.values()) - set(self.labels)
+        if unknown:
+            raise ValueError(f"split_labels names unknown labels {sorted(unknown)}")
         unknown = set(self.label_descriptions) - set(self.labels)
         if unknown:
             raise ValueError(f"label_descriptions names unknown labels {sorted(unknown)}")
@@ -66,16 +72,40 @@ class DomainSpec(Strict):
         return self.label_descriptions.get(label, label)
 
 
+class ApiSpec(Strict):
+    """An OpenAI-compatible endpoint (the OpenAI API, or vLLM / TGI servers behind a URL)."""
+
+    base_url: str = Field(description="e.g. https://api.openai.com/v1 or http://host:8000/v1")
+    model: str = Field(description="model name the server knows")
+    api_key_env: str = "OPENAI_API_KEY"
+    max_concurrency: int = Field(default=8, gt=0)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+
+
 class ModelSpec(Strict):
-    """A generator. family decides the prompt style (completion vs chat template)."""
+    """A generator. family decides the prompt style: a completion prompt for vanilla models,
+    the model's own chat template (or the chat endpoint of an API) for instruct models."""
 
     family: Literal["vanilla", "instruct"]
-    source: Literal["pipeline", "gguf", "hub", "local"]
+    source: Literal["pipeline", "gguf", "hub", "local", "api"]
     prompt: str = Field(description="key into prompts")
+    backend: Literal["hf", "vllm", "openai"] = Field(
+        default="hf", description="hf: transformers; vllm: vLLM offline engine (GPU, when "
+        "installed); openai: any OpenAI-compatible HTTP endpoint (source api)")
+    shots: int = Field(default=0, ge=0, description="examples from R-train in the prompt "
+                       "(few-shot); the prompt must then contain {examples}")
+    size_b: float | None = Field(default=None, gt=0, description="parameters in billions: "
+                                 "the model-size figure and the dry run's estimate use it")
     package: str | None = Field(default=None, description="gguf: PyPI package holding the file")
     gguf_file: str | None = None
     path: str | None = Field(default=None, description="hub id or local directory")
     revision: str | None = None
+    api: ApiSpec | None = None
+    chat_template: str | None = Field(default=None, description="Jinja chat template for an "
+                                      "instruct model whose tokenizer ships none")
+    note: str | None = Field(default=None, description="free text, e.g. which retired model "
+                             "this one stands in for")
 
     @model_validator(mode="after")
     def _source_fields(self):
@@ -83,6 +113,12 @@ class ModelSpec(Strict):
             raise ValueError("source 'gguf' needs 'package' and 'gguf_file'")
         if self.source in ("hub", "local") and not self.path:
             raise ValueError(f"source '{self.source}' needs 'path'")
+        if (self.source == "api") != (self.backend == "openai"):
+            raise ValueError("source 'api' goes with backend 'openai' and vice versa")
+        if self.source == "api" and self.api is None:
+            raise ValueError("source 'api' needs an 'api' section (base_url, model)")
+        if self.backend == "vllm" and self.source not in ("hub", "local"):
+            raise ValueError("backend 'vllm' needs source 'hub' or 'local'")
         return self
 
 
@@ -100,7 +136,7 @@ class GridSpec(Strict):
 
 
 class EncoderSpec(Strict):
-    """Backbone of the classifier and of the MAUVE featurizer."""
+    """A pretrained encoder: the classifier backbone or the MAUVE featurizer."""
 
     source: Literal["package", "hub", "local"]
     name: str = Field(description="PyPI package (package), hub id (hub) or directory (local)")
@@ -111,6 +147,8 @@ class TrainGeneratorSpec(Strict):
     """The in-pipeline vanilla GPT-2 (mini profile): trained on R-train with the vanilla prompt."""
 
     name: str = "gpt2-mini"
+    domains: list[str] = Field(default_factory=list,
+                               description="domains to train it on; [] when no model uses it")
     vocab_size: int = Field(default=2000, ge=300)
     n_layer: int = Field(default=2, gt=0)
     n_head: int = Field(default=4, gt=0)
@@ -134,10 +172,17 @@ class GenerateSpec(Strict):
 
 
 class ClassifierSpec(Strict):
+    """The classifier behind faithfulness, complexity and performance; its tokenizer is also
+    the one fixed tokenizer that diversity counts tokens with."""
+
+    backbone: EncoderSpec
     epochs: int = Field(gt=0)
     learning_rate: float = Field(gt=0)
     batch_size: int = Field(gt=0)
     max_length: int = Field(gt=4)
+    min_steps: int = Field(default=0, ge=0, description="small datasets get more epochs, up to "
+                           "this many optimiser steps, so a 40-example dataset is not judged "
+                           "by a classifier that took three steps")
     seeds: list[int] = Field(min_length=1)
 
 
@@ -150,6 +195,15 @@ class EvaluateSpec(Strict):
     holdout_fraction: float = Field(default=0.3, gt=0, lt=1, description="complexity split")
 
 
+class DryRunSpec(Strict):
+    """Assumptions of the dry run's GPU-hour estimate, stated so a reader can check them."""
+
+    tokens_per_second_7b: float = Field(default=1500.0, gt=0, description="batched output "
+                                        "tokens/s of a 7B model in bf16 on one GPU")
+    default_size_b: float = Field(default=7.0, gt=0, description="size of a model without size_b")
+    example_chars: int = Field(default=300, gt=0, description="mean length of a few-shot example")
+
+
 class Params(Strict):
     profile: Literal["mini", "paper"]
     seed: int = 0
@@ -158,12 +212,13 @@ class Params(Strict):
     prompts: dict[str, str]
     decodings: dict[str, DecodingSpec]
     grid: GridSpec
-    encoder: EncoderSpec
+    featurizer: EncoderSpec
     train_generator: TrainGeneratorSpec = TrainGeneratorSpec()
     convert_generator: ConvertGeneratorSpec = ConvertGeneratorSpec()
     generate: GenerateSpec
     classifier: ClassifierSpec
     evaluate: EvaluateSpec
+    dry_run: DryRunSpec = DryRunSpec()
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -177,7 +232,9 @@ class Params(Strict):
                                   ("grid.domains", self.grid.domains, self.domains),
                                   ("grid.decodings", self.grid.decodings, self.decodings),
                                   ("convert_generator.models", self.convert_generator.models,
-                                   self.models)):
+                                   self.models),
+                                  ("train_generator.domains", self.train_generator.domains,
+                                   self.domains)):
             for name in names:
                 if name not in table:
                     raise ValueError(f"{key}: '{name}' is not defined (known: {sorted(table)})")
@@ -188,14 +245,32 @@ class Params(Strict):
         for name, text in self.prompts.items():
             if "{label}" not in text:
                 raise ValueError(f"prompts.{name}: a prompt must contain {{label}}")
+            try:
+                text.format(label="", subject="", examples="")
+            except (KeyError, IndexError, ValueError) as e:
+                raise ValueError(f"prompts.{name}: only {{label}}, {{subject}} and {{examples}} "
+                                 f"may appear in braces ({e})") from None
+        for name, model in self.models.items():
+            has_examples = "{examples}" in self.prompts[model.prompt]
+            if model.shots and not has_examples:
+                raise ValueError(f"models.{name}.shots: {model.shots} examples need a prompt "
+                                 f"with {{examples}}; prompts.{model.prompt} has none")
+            if has_examples and not model.shots:
+                raise ValueError(f"models.{name}.shots: prompts.{model.prompt} has {{examples}}, "
+                                 "so shots must be at least 1")
         for name in self.grid.models:
             model = self.models[name]
             if model.source == "gguf" and name not in self.convert_generator.models:
                 raise ValueError(f"grid.models: gguf model '{name}' must also be listed in "
                                  "convert_generator.models")
-            if model.source == "pipeline" and name != self.train_generator.name:
-                raise ValueError(f"models.{name}: source 'pipeline' is the model that "
-                                 f"train_generator builds, named '{self.train_generator.name}'")
+            if model.source == "pipeline":
+                if name != self.train_generator.name:
+                    raise ValueError(f"models.{name}: source 'pipeline' is the model that "
+                                     f"train_generator builds, named '{self.train_generator.name}'")
+                untrained = set(self.grid.domains) - set(self.train_generator.domains)
+                if untrained:
+                    raise ValueError(f"train_generator.domains: '{name}' is in grid.models, so it "
+                                     f"must list every grid domain (missing {sorted(untrained)})")
         return self
 
     def domain(self, name: str) -> DomainSpec:

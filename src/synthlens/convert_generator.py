@@ -31,7 +31,7 @@ def run(params: Params, model_name: str) -> None:
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(loaded.state_dict())
     model.generation_config = loaded.generation_config
-    out = generator_dir(model_name)
+    out = generator_dir(model_name) / "weights"
     model.save_pretrained(out)
     tok.save_pretrained(out)
     log.info("convert_generator %s: %s/%s -> %s", model_name, spec.package, spec.gguf_file, out)

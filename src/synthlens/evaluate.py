@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 def diversity_of(params: Params, texts: list[str], what: str) -> dict[str, float]:
-    """Diversity with the encoder's tokenizer, the one fixed tokenizer of the run."""
-    tok = load_tokenizer(resolve(params.encoder), params.encoder.revision)
+    """Diversity with the classifier backbone's tokenizer, the one fixed tokenizer of the run."""
+    backbone = params.classifier.backbone
+    tok = load_tokenizer(resolve(backbone), backbone.revision)
     e = params.evaluate
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TooFewTokens)
@@ -44,7 +45,7 @@ def run_cell(params: Params, model: str, domain: str, decoding: str) -> dict:
     test = read_jsonl(reference_dir(domain) / "test.jsonl")
     cell = f"{model}/{domain}/{decoding}"
     result = diversity_of(params, texts, cell)
-    result.update(_mauve(params, featurize.load(domain)["train"], embed(params.encoder, texts)))
+    result.update(_mauve(params, featurize.load(domain)["train"], embed(params.featurizer, texts)))
     max_len = params.classifier.max_length
     faith, cx, perf = [], [], []
     for seed in params.classifier.seeds:

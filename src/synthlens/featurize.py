@@ -25,7 +25,7 @@ def run(params: Params, domain: str) -> None:
     out = {}
     for split in ("train", "test"):
         texts = [r["text"] for r in read_jsonl(reference_dir(domain) / f"{split}.jsonl")]
-        out[split] = embed(params.encoder, seeded_subsample(texts, n, params.seed))
+        out[split] = embed(params.featurizer, seeded_subsample(texts, n, params.seed))
     path = features_file(domain)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")

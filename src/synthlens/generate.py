@@ -13,55 +13,13 @@ import logging
 import shutil
 from pathlib import Path
 
+from .backends import load_backend
 from .config import Params
-from .generation import Request, model_input, render_prompt, sample, sample_seed
-from .hub import missing_hint
-from .layout import generator_dir, shard_dir, synthetic_file
+from .generation import Request, pick_examples, render_prompt, sample_seed
+from .layout import reference_dir, shard_dir, synthetic_file
 from .records import read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
-
-
-def generator_location(params: Params, model_name: str, domain: str) -> tuple[str, str | None]:
-    """(path or hub id, revision) to load a generator from."""
-    spec = params.model(model_name)
-    if spec.source == "pipeline":
-        return str(generator_dir(model_name) / domain), None
-    if spec.source == "gguf":
-        return str(generator_dir(model_name)), None
-    return spec.path, spec.revision
-
-
-def load_generator(params: Params, model_name: str, domain: str):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path, revision = generator_location(params, model_name, domain)
-    if params.model(model_name).source in ("pipeline", "gguf", "local") and not Path(path).is_dir():
-        stage = {"pipeline": "train_generator", "gguf": "convert_generator"}.get(
-            params.model(model_name).source)
-        hint = f"run `dvc repro {stage}` first" if stage else "check models.<name>.path"
-        raise FileNotFoundError(f"generator '{model_name}' not found at {path}: {hint}")
-    cuda = torch.cuda.is_available()
-    try:
-        tok = AutoTokenizer.from_pretrained(path, revision=revision)
-        model = AutoModelForCausalLM.from_pretrained(
-            path, revision=revision, dtype=torch.bfloat16 if cuda else torch.float32,
-            device_map="auto" if cuda else None)
-    except OSError as e:
-        raise missing_hint("model", path, e) from None
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    return model.eval(), tok, revision or _local_revision(path)
-
-
-def _local_revision(path: str) -> str:
-    """Short hash of a local model's config and weight sizes, a stand-in for a hub revision."""
-    h = hashlib.sha256()
-    for f in sorted(Path(path).glob("*")):
-        if f.is_file():
-            h.update(f"{f.name}:{f.stat().st_size}".encode())
-    return "local-" + h.hexdigest()[:12]
 
 
 def planned_samples(params: Params, domain: str) -> list[dict]:
@@ -75,12 +33,16 @@ def planned_samples(params: Params, domain: str) -> list[dict]:
 def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
                 revision: str) -> str:
     g = params.generate
-    payload = {"model": params.model(model_name).model_dump(), "revision": revision,
+    payload = {"model": params.model(model_name).model_dump(exclude={"note", "size_b"}),
+               "revision": revision,
                "domain": params.domain(domain).model_dump(),
                "decoding": params.decoding(decoding).model_dump(),
                "prompt": params.prompts[params.model(model_name).prompt],
                "samples_per_label": g.samples_per_label, "max_new_tokens": g.max_new_tokens,
                "shard_size": g.shard_size, "seed": g.seed}
+    if params.model(model_name).shots:  # few-shot examples come from R-train
+        payload["train_sha"] = hashlib.sha256(
+            (reference_dir(domain) / "train.jsonl").read_bytes()).hexdigest()
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -89,8 +51,10 @@ def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
 
     model_spec, domain_spec = params.model(model_name), params.domain(domain)
     decoding_spec, g = params.decoding(decoding), params.generate
-    model, tok, revision = load_generator(params, model_name, domain)
+    backend = load_backend(params, model_name, domain)
+    revision = backend.revision
     template = params.prompts[model_spec.prompt]
+    train_rows = (read_jsonl(reference_dir(domain) / "train.jsonl") if model_spec.shots else [])
     work = shard_dir(model_name, domain, decoding)
     stamp = fingerprint(params, model_name, domain, decoding, revision)
     stamp_file = work / "fingerprint.json"
@@ -112,16 +76,18 @@ def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
             rows = []
             for i in range(0, len(shard), g.batch_size):
                 part = shard[i:i + g.batch_size]
-                prompts = [render_prompt(template, domain_spec, s["label_name"]) for s in part]
-                requests = [Request(model_input(tok, model_spec, p), s["seed"])
+                prompts = [render_prompt(template, domain_spec, s["label_name"], pick_examples(
+                    train_rows, s["label"], model_spec.shots, s["seed"])) for s in part]
+                requests = [Request(backend.model_input(p), s["seed"])
                             for p, s in zip(prompts, part)]
-                texts = sample(model, tok, requests, decoding_spec, g.max_new_tokens)
+                texts = backend.complete(requests, decoding_spec, g.max_new_tokens)
                 for s, p, text in zip(part, prompts, texts):
                     rows.append({**s, "text": text, "prompt": p, "prompt_id": model_spec.prompt,
-                                 "model": model_name, "model_path": generator_location(
-                                     params, model_name, domain)[0],
-                                 "model_revision": revision, "domain": domain,
-                                 "decoding": decoding, **decoding_spec.model_dump(),
+                                 "shots": model_spec.shots, "model": model_name,
+                                 "model_path": backend.path, "model_revision": revision,
+                                 "backend": model_spec.backend, "device": backend.device,
+                                 "domain": domain, "decoding": decoding,
+                                 **decoding_spec.model_dump(),
                                  "max_new_tokens": g.max_new_tokens})
                 bar.update(len(part))
             write_jsonl(path, rows)

@@ -37,7 +37,7 @@ def package_dir(package: str) -> Path:
 
 
 def encoder_path(source: str, name: str) -> str:
-    """Directory or hub id of the encoder used for the classifier and MAUVE features."""
+    """Directory or hub id of an encoder (classifier backbone or MAUVE featurizer)."""
     if source == "package":
         module = name.replace("-", "_")
         pkg = package_dir(module)

@@ -11,6 +11,8 @@ def reference_dir(domain: str) -> Path:
 
 
 def generator_dir(model: str) -> Path:
+    """Everything the pipeline knows of a generator: generator.json (its description), and
+    its weights where the pipeline makes them (weights/ or one directory per domain)."""
     return DATA / "generators" / model
 
 

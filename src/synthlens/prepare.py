@@ -80,6 +80,21 @@ def _to_rows(split, spec: DomainSpec, name: str, split_name: str) -> list[dict]:
     return rows
 
 
+def _join_split_labels(ds, spec: DomainSpec, name: str):
+    """One labelled 'train' split from a dataset that stores each class as its own split."""
+    import datasets
+
+    parts = []
+    for split, label in spec.split_labels.items():
+        if split not in ds:
+            raise DataError(f"domains.{name}.split_labels: no split '{split}' (splits: {list(ds)})")
+        if spec.text_field not in ds[split].column_names:
+            raise DataError(f"domains.{name}: split '{split}' has no column '{spec.text_field}'")
+        part = ds[split].select_columns([spec.text_field])
+        parts.append(part.add_column(spec.label_field, [label] * len(part)))
+    return datasets.DatasetDict({spec.train_split: datasets.concatenate_datasets(parts)})
+
+
 def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], list[dict]]:
     """(train, test) rows of a domain."""
     if spec.source == "builtin":
@@ -92,6 +107,8 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
                                    "test": datasets.Dataset.from_list(test)})
     else:
         ds = _load(spec, name)
+    if spec.split_labels:
+        ds = _join_split_labels(ds, spec, name)
     if spec.train_split not in ds:
         raise DataError(f"domains.{name}.train_split: no split '{spec.train_split}' "
                         f"(splits: {list(ds)})")

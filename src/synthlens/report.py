@@ -70,9 +70,10 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
         avg["domain"] = "+".join(sorted({m["domain"] for m in members}))
         for c in COLUMNS:
             if c not in avg:
-                vals = [m[c] for m in members if isinstance(m[c], (int, float))
-                        and not math.isnan(m[c])]
-                avg[c] = sum(vals) / len(vals) if vals else float("nan")
+                vals = [m[c] for m in members if isinstance(m[c], (int, float))]
+                # a domain without a value makes the mean undefined, not a mean of the rest
+                avg[c] = (sum(vals) / len(vals) if len(vals) == len(members)
+                          else float("nan"))
         out.append(avg)
     return out
 

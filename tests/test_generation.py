@@ -1,0 +1,134 @@
+"""Generation: seeded per sample, independent of batching, resumable after a crash."""
+import json
+
+import pytest
+import torch
+from transformers import GPT2Config, GPT2LMHeadModel
+
+from synthlens import generate
+from synthlens.config import DecodingSpec, load_params
+from synthlens.generation import Request, clean_output, sample, sample_seed
+from synthlens.layout import generator_dir, shard_dir, synthetic_file
+from synthlens.records import read_jsonl
+from synthlens.train_generator import build_tokenizer
+
+from conftest import ROOT
+
+TEXTS = ["Here is a positive movie review: the cast was superb and the plot was gripping.",
+         "Here is a negative movie review: the script was dull and the pacing was limp.",
+         "Here is a news story: the central bank raised rates after weak earnings."] * 5
+
+
+@pytest.fixture(scope="module")
+def tiny_lm():
+    tok = build_tokenizer(TEXTS, vocab_size=400)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_positions=64, n_embd=32,
+                                       n_layer=1, n_head=2, eos_token_id=tok.eos_token_id,
+                                       bos_token_id=tok.eos_token_id,
+                                       pad_token_id=tok.eos_token_id)).eval()
+    return model, tok
+
+
+def requests(seeds, prompt="Here is a positive movie review:"):
+    return [Request(prompt, s) for s in seeds]
+
+
+def test_same_seed_same_sample(tiny_lm):
+    model, tok = tiny_lm
+    decoding = DecodingSpec(temperature=1.0)
+    a = sample(model, tok, requests([1, 2, 3]), decoding, 12)
+    b = sample(model, tok, requests([1, 2, 3]), decoding, 12)
+    assert a == b
+    assert len(set(sample(model, tok, requests(range(10, 20)), decoding, 12))) > 1
+
+
+def test_sample_does_not_depend_on_its_batch(tiny_lm):
+    model, tok = tiny_lm
+    decoding = DecodingSpec(temperature=1.2, top_p=0.9)
+    alone = sample(model, tok, requests([7]), decoding, 12)
+    mixed = [Request("Here is a news story:", 99), *requests([7]),
+             Request("Here is a negative movie review: the", 5)]
+    assert sample(model, tok, mixed, decoding, 12)[1] == alone[0]
+
+
+def test_greedy_ignores_seed(tiny_lm):
+    model, tok = tiny_lm
+    out = sample(model, tok, requests([1, 2]), DecodingSpec(temperature=0.0), 10)
+    assert out[0] == out[1]
+
+
+def test_sample_seed_is_stable_and_distinct():
+    assert sample_seed(0, "reviews", 1, 3) == sample_seed(0, "reviews", 1, 3)
+    assert len({sample_seed(0, "reviews", label, i) for label in range(2) for i in range(50)}) == 100
+
+
+def test_clean_output():
+    assert clean_output('  "A fine film."  \n\nSecond paragraph') == "A fine film."
+    assert clean_output("a\n  b ") == "a b"
+    assert clean_output("") == ""
+
+
+@pytest.fixture
+def cell(tmp_path, monkeypatch, tiny_lm):
+    """A gpt2-mini generator saved where the pipeline looks for it, in a scratch dir."""
+    monkeypatch.chdir(tmp_path)
+    params = load_params(ROOT / "params.yaml")
+    params = params.model_copy(update={"generate": params.generate.model_copy(
+        update={"samples_per_label": 5, "shard_size": 3, "batch_size": 2, "max_new_tokens": 8})})
+    model, tok = tiny_lm
+    out = generator_dir("gpt2-mini") / "reviews"
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return params
+
+
+def test_interrupted_generation_resumes_without_loss_or_duplicates(cell, monkeypatch):
+    params = cell
+    calls = {"n": 0}
+    real_sample = generate.sample
+
+    def crash_on_fourth_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt("simulated crash")
+        return real_sample(*args, **kwargs)
+
+    monkeypatch.setattr(generate, "sample", crash_on_fourth_batch)
+    with pytest.raises(KeyboardInterrupt):
+        generate.run(params, "gpt2-mini", "reviews", "t1_0")
+    work = shard_dir("gpt2-mini", "reviews", "t1_0")
+    assert sorted(p.name for p in work.glob("shard-*.jsonl")) == ["shard-00000.jsonl"]
+    assert not synthetic_file("gpt2-mini", "reviews", "t1_0").exists()
+
+    monkeypatch.setattr(generate, "sample", real_sample)
+    generate.run(params, "gpt2-mini", "reviews", "t1_0")
+    rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t1_0"))
+    assert [r["sample_index"] for r in rows] == list(range(10))
+    assert [r["label_name"] for r in rows] == ["negative"] * 5 + ["positive"] * 5
+    assert not work.exists()
+
+    # an uninterrupted run gives the very same dataset
+    synthetic_file("gpt2-mini", "reviews", "t1_0").unlink()
+    generate.run(params, "gpt2-mini", "reviews", "t1_0")
+    assert read_jsonl(synthetic_file("gpt2-mini", "reviews", "t1_0")) == rows
+
+
+def test_records_carry_provenance(cell):
+    generate.run(cell, "gpt2-mini", "reviews", "p0_9")
+    row = read_jsonl(synthetic_file("gpt2-mini", "reviews", "p0_9"))[0]
+    for key in ("model", "model_revision", "prompt_id", "prompt", "temperature", "top_p", "seed",
+                "sample_index", "label", "label_name", "text"):
+        assert key in row
+    assert row["top_p"] == 0.9 and row["prompt"] == "Here is a negative movie review:"
+
+
+def test_shards_from_other_settings_are_discarded(cell):
+    params = cell
+    work = shard_dir("gpt2-mini", "reviews", "t0_5")
+    work.mkdir(parents=True)
+    (work / "fingerprint.json").write_text(json.dumps({"fingerprint": "old"}))
+    (work / "shard-00000.jsonl").write_text('{"sample_index": 999, "text": "stale"}\n')
+    generate.run(params, "gpt2-mini", "reviews", "t0_5")
+    rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t0_5"))
+    assert [r["sample_index"] for r in rows] == list(range(10))
