@@ -16,7 +16,8 @@ export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup profile reproduce repro validate dry-run download test bench metrics \
-	clean-outputs
+	clean-outputs docker-build docker-reproduce
+IMAGE ?= synthlens:latest
 
 help:
 	@echo "make setup      create $(VENV) and install the pinned dependencies (requirements.lock)"
@@ -82,3 +83,13 @@ bench: setup
 clean-outputs:
 	rm -rf data/reference data/generators data/synthetic data/shards data/features \
 	  data/classifiers data/metrics
+
+# The container: CUDA runtime image, same lock file and `make setup` as CI (see Dockerfile).
+# Non-root users build with their own uid so the bind-mounted paper_figures stay theirs.
+docker-build:
+	docker build $(if $(filter-out 0,$(shell id -u)),--build-arg USER_UID=$(shell id -u) --build-arg USER_GID=$(shell id -g)) -t $(IMAGE) .
+
+docker-reproduce: docker-build
+	docker run --rm --gpus all -v synthlens-hf:/cache/hf -v synthlens-dvc:/cache/dvc \
+	  -v $(CURDIR)/paper_figures:/home/synthlens/app/paper_figures $(IMAGE) \
+	  make reproduce $(if $(PROFILE),PROFILE=$(PROFILE))

@@ -11,6 +11,7 @@ from .encoder import embed, load_tokenizer, resolve
 from .layout import (metrics_file, reference_classifier_dir, reference_dir,
                      reference_metrics_file, synthetic_file)
 from .metrics import TooFewTokens, conformity, diversity, mean_std
+from .provenance import record
 from .records import read_json, read_jsonl, write_json
 from .train_reference import split_complexity
 
@@ -34,6 +35,24 @@ def _mauve(params: Params, reference_features, synthetic_features) -> dict[str, 
     e = params.evaluate
     return conformity(reference_features, synthetic_features, e.mauve_seeds, e.mauve_samples,
                       e.mauve_scaling_factor)
+
+
+def _used_params(params: Params, domain: str, model: str | None = None,
+                 decoding: str | None = None) -> dict:
+    used = {"seed": params.seed, "domain": params.domain(domain).model_dump(),
+            "featurizer": params.featurizer.model_dump(),
+            "classifier": params.classifier.model_dump(), "evaluate": params.evaluate.model_dump()}
+    if model:
+        used.update(model=params.model(model).model_dump(), generate=params.generate.model_dump(),
+                    decoding=params.decoding(decoding).model_dump(),
+                    prompt=params.prompts[params.model(model).prompt])
+    return used
+
+
+def _encoders(params: Params) -> dict:
+    return {"featurizer": f"{params.featurizer.name}@{params.featurizer.revision or 'default'}",
+            "classifier": f"{params.classifier.backbone.name}@"
+                          f"{params.classifier.backbone.revision or 'default'}"}
 
 
 def run_cell(params: Params, model: str, domain: str, decoding: str) -> dict:
@@ -65,7 +84,13 @@ def run_cell(params: Params, model: str, domain: str, decoding: str) -> dict:
         "temperature": decoding_spec.temperature, "top_p": decoding_spec.top_p,
         "info": {"model": model, "domain": domain, "decoding": decoding,
                  "family": params.model(model).family, "kind": "synthetic",
-                 "model_revision": rows[0].get("model_revision")}})
+                 "shots": params.model(model).shots, "size_b": params.model(model).size_b,
+                 "prompt_id": params.model(model).prompt,
+                 "model_revision": rows[0].get("model_revision")},
+        "provenance": record(
+            _used_params(params, domain, model=model, decoding=decoding),
+            {"generator": f"{rows[0].get('model_path')}@{rows[0].get('model_revision')}",
+             **_encoders(params)})})
     write_json(metrics_file(model, domain, decoding), result)
     log.info("evaluate %s: %s", cell, {k: round(v, 3) for k, v in result.items()
                                         if isinstance(v, float)})
@@ -87,7 +112,8 @@ def run_reference(params: Params, domain: str) -> dict:
         "n_samples": len(train), "empty_fraction": 0.0,
         "mean_words": sum(len(r["text"].split()) for r in train) / len(train),
         "info": {"model": "reference", "domain": domain, "decoding": "reference",
-                 "family": "reference", "kind": "reference"}})
+                 "family": "reference", "kind": "reference"},
+        "provenance": record(_used_params(params, domain), _encoders(params))})
     write_json(reference_metrics_file(domain), result)
     log.info("evaluate reference %s: %s", domain, {k: round(v, 3) for k, v in result.items()
                                                    if isinstance(v, float)})
