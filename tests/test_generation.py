@@ -6,6 +6,7 @@ import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from synthlens import generate
+from synthlens.backends import HFBackend
 from synthlens.config import DecodingSpec, load_params
 from synthlens.generation import Request, clean_output, sample, sample_seed
 from synthlens.layout import generator_dir, shard_dir, synthetic_file
@@ -86,22 +87,22 @@ def cell(tmp_path, monkeypatch, tiny_lm):
 def test_interrupted_generation_resumes_without_loss_or_duplicates(cell, monkeypatch):
     params = cell
     calls = {"n": 0}
-    real_sample = generate.sample
+    real_complete = HFBackend.complete
 
-    def crash_on_fourth_batch(*args, **kwargs):
+    def crash_on_fourth_batch(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt("simulated crash")
-        return real_sample(*args, **kwargs)
+        return real_complete(self, *args, **kwargs)
 
-    monkeypatch.setattr(generate, "sample", crash_on_fourth_batch)
+    monkeypatch.setattr(HFBackend, "complete", crash_on_fourth_batch)
     with pytest.raises(KeyboardInterrupt):
         generate.run(params, "gpt2-mini", "reviews", "t1_0")
     work = shard_dir("gpt2-mini", "reviews", "t1_0")
     assert sorted(p.name for p in work.glob("shard-*.jsonl")) == ["shard-00000.jsonl"]
     assert not synthetic_file("gpt2-mini", "reviews", "t1_0").exists()
 
-    monkeypatch.setattr(generate, "sample", real_sample)
+    monkeypatch.setattr(HFBackend, "complete", real_complete)
     generate.run(params, "gpt2-mini", "reviews", "t1_0")
     rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t1_0"))
     assert [r["sample_index"] for r in rows] == list(range(10))

@@ -49,8 +49,9 @@ def pipeline(tmp_path_factory):
 def test_every_cell_and_reference_has_five_characteristics(pipeline):
     root, _ = pipeline
     shown = json.loads(dvc(root, "metrics", "show", "--json").stdout)
+    # {revision: {"data": {path: {"data": {...}}}}}; the workspace revision is "" without git
     metrics = {path: body["data"] for entry in shown.values()
-               for path, body in entry["data"]["metrics"].items()}
+               for path, body in entry["data"].items()}
     expected = {f"data/metrics/gpt2-mini/{d}/{c}.json" for d in ("reviews", "questions")
                 for c in ("t1_0", "p0_9")}
     expected |= {f"data/metrics/reference/{d}.json" for d in ("reviews", "questions")}
