@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup profile reproduce repro validate dry-run download test bench metrics \
-	clean-outputs docker-build docker-reproduce
+	figures tables verify clean-outputs docker-build docker-reproduce
 IMAGE ?= synthlens:latest
 
 help:
@@ -25,6 +25,8 @@ help:
 	@echo "make test       setup + run the test suite"
 	@echo "make bench      time the pipeline, a no-op dvc repro and the tests; writes bench/results/"
 	@echo "make metrics    dvc metrics show"
+	@echo "make figures    (= make tables) regenerate every table and figure: dvc repro report"
+	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
 	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
 	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
 	@echo "PROFILE=mini|paper with any of these switches params.yaml to profiles/<PROFILE>.yaml"
@@ -66,13 +68,22 @@ reproduce: setup profile
 	$(BIN)/python -m synthlens validate
 	$(BIN)/dvc repro
 	@echo
-	@echo "Done. Tables and figures: $(abspath paper_figures)/ (results.md, figure2_*.png)"
+	@echo "Done. Tables, figures and claims: $(abspath paper_figures)/ (open index.html)"
 	@echo "Metrics: make metrics (dvc metrics show)"
 
 repro: reproduce
 
 metrics: setup
 	$(BIN)/dvc metrics show
+
+# Tables and figures come from one stage (report), so both targets run it; dvc skips it when
+# nothing changed. verify exits non-zero only on a malformed run, never on a FAIL.
+figures tables: setup profile
+	$(BIN)/dvc repro report
+
+verify: setup profile
+	$(BIN)/dvc repro verify
+	@cat paper_figures/claims.md
 
 test: setup
 	$(BIN)/python -m pytest -q tests

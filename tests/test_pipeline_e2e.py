@@ -90,7 +90,7 @@ def test_changing_one_decoding_reruns_only_its_cells(pipeline):
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
     assert ran == {"generate@gpt2-mini-reviews-p0_9", "generate@gpt2-mini-questions-p0_9",
                    "evaluate@gpt2-mini-reviews-p0_9", "evaluate@gpt2-mini-questions-p0_9",
-                   "report"}
+                   "report", "verify"}
 
 
 def test_synthetic_labels_shuffled_give_near_chance_faithfulness(pipeline):

@@ -24,6 +24,7 @@ STAGES = {
     "evaluate": ("model", "domain", "decoding"),
     "evaluate-reference": ("domain",),
     "report": (),
+    "verify": (),
 }
 
 
@@ -77,6 +78,11 @@ def _dispatch(params, args) -> None:
     elif stage == "report":
         from . import report
         report.run(params, args.out)
+    elif stage == "verify":
+        from . import verify
+        from .layout import DATA
+        return verify.main(params, DATA / "metrics", args.out)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         for arg in needs:
             p.add_argument(f"--{arg}", required=True)
-        if name == "report":
+        if name in ("report", "verify"):
             p.add_argument("--out", default="paper_figures")
         if name == "download":
             p.add_argument("--list", action="store_true", help="print what would be fetched")
@@ -105,12 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         params = load_params(args.params)
         for arg in STAGES[args.stage]:  # names must exist before any model is loaded
             getattr(params, arg)(getattr(args, arg))
-        _dispatch(params, args)
+        rc = _dispatch(params, args)
     except (ConfigError, MissingResource, FileNotFoundError, ValueError) as e:
         print(f"synthlens {args.stage}: error: {e}", file=sys.stderr)
         return 2
     logging.getLogger("synthlens").info("%s done in %.1fs", args.stage, time.time() - start)
-    return 0
+    return rc
 
 
 if __name__ == "__main__":

@@ -180,6 +180,8 @@ class ClassifierSpec(Strict):
     learning_rate: float = Field(gt=0)
     batch_size: int = Field(gt=0)
     max_length: int = Field(gt=4)
+    warmup_fraction: float = Field(default=0.1, ge=0, lt=1, description="share of the steps "
+                                   "over which the learning rate rises linearly")
     min_steps: int = Field(default=0, ge=0, description="small datasets get more epochs, up to "
                            "this many optimiser steps, so a 40-example dataset is not judged "
                            "by a classifier that took three steps")

@@ -1,96 +1,222 @@
-"""Stage report: every metrics file of the run as tables and the trade-off figures.
+"""Stage report: this run's metrics files as the paper's tables and figures, in paper_figures/.
 
-Tables: CSV and Markdown, one row per dataset (reference rows included), plus the average
-over domains per model and decoding. Figures (PNG and PDF): the three trade-offs of the
-paper's Figure 2, averaged over domains, one curve per model over temperature, the top-p
-points and the reference marked.
+Only the metrics of the current grid (params `grid`) are read, so stale files of an older
+grid never leak into a table. What is written (see paper_figures/README.md):
+
+- results.{csv,md}, tradeoffs.csv (+ two more trade-off CSVs for `dvc plots`);
+- Figure 2 (trade-offs over temperature, mean over domains), Figures 5/6 (the same per
+  domain, in per_domain/), Appendix D (the trade-offs over model size);
+- Table 2 (per model and decoding), the per-domain table, Table 5 (prompts), Table 9
+  (reference datasets), few-shot vs zero-shot, correlations, provenance.md;
+- index.html: every table and figure and the verdicts on the paper's claims (computed here
+  with synthlens.verify from the same metrics, so the page is never out of date).
+
+Loading lives here; table builders in report_tables.py, plots in report_figures.py.
 """
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import math
+import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Params
 from .layout import DATA
-from .records import read_json
 
 log = logging.getLogger(__name__)
 
 CHARACTERISTICS = ["diversity", "mauve", "faithfulness", "complexity", "performance"]
-COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p"] +
+LABELS = {"diversity": "diversity", "mauve": "conformity (MAUVE)",
+          "faithfulness": "faithfulness", "complexity": "complexity",
+          "performance": "performance"}
+COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
+            "size_b"] +
            [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
-           ["distinct_2", "distinct_3", "n_samples", "mean_words", "empty_fraction"])
-TRADEOFFS = [("diversity", "mauve", "Diversity vs conformity (MAUVE)"),
-             ("diversity", "faithfulness", "Diversity vs faithfulness"),
-             ("complexity", "faithfulness", "Faithfulness vs complexity")]
+           ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
+            "empty_fraction"])
+TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
+# (x, y, file stem, title) of the paper's Figure 2 panels
+TRADEOFFS = [("diversity", "mauve", "diversity_vs_conformity", "Diversity vs conformity"),
+             ("diversity", "faithfulness", "diversity_vs_faithfulness",
+              "Diversity vs faithfulness"),
+             ("complexity", "faithfulness", "faithfulness_vs_complexity",
+              "Faithfulness vs complexity")]
+INSTRUCT_SUFFIX = re.compile(r"-(chat|instruct|it)$", re.IGNORECASE)
+FEWSHOT_SUFFIX = re.compile(r"-fewshot$", re.IGNORECASE)
+SIZE_SUFFIX = re.compile(r"-\d+(?:[_.]\d+)?[bm]$", re.IGNORECASE)
 
 
-def collect(params: Params, metrics_dir: Path = DATA / "metrics") -> list[dict]:
-    """One flat row per metrics file of the current grid, references first."""
-    rows = []
+class MalformedRun(ValueError):
+    """The metrics of this run cannot be read: none at all, bad JSON or missing keys."""
+
+
+# ---------------------------------------------------------------------------- loading
+@dataclass
+class RunData:
+    rows: list[dict]                     # one flat row per metrics file, references first
+    provenance: list[tuple[str, dict | None]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # grid cells without a metrics file
+
+    def synthetic(self) -> list[dict]:
+        return [r for r in self.rows if r["kind"] == "synthetic"]
+
+    def reference(self) -> list[dict]:
+        return [r for r in self.rows if r["kind"] == "reference"]
+
+
+def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunData:
+    """Every metrics file of the current grid, checked; MalformedRun if none or a bad one."""
+    metrics_dir = Path(metrics_dir)
+    paths, missing = [], []
     for domain in params.grid.domains:
         path = metrics_dir / "reference" / f"{domain}.json"
-        if path.is_file():
-            rows.append(_flatten(read_json(path)))
+        (paths if path.is_file() else missing).append(path)
     for model in params.grid.models:
         for domain in params.grid.domains:
             for decoding in params.grid.decodings:
                 path = metrics_dir / model / domain / f"{decoding}.json"
-                if path.is_file():
-                    rows.append(_flatten(read_json(path)))
-                else:
-                    log.warning("report: no metrics for %s/%s/%s", model, domain, decoding)
-    return rows
+                (paths if path.is_file() else missing).append(path)
+    if not paths:
+        raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "
+                           "evaluate stages first (dvc repro)")
+    for path in missing:
+        log.warning("report: no metrics for %s", path)
+    rows, provenance = [], []
+    for path in paths:
+        rel = path.relative_to(metrics_dir).as_posix()
+        try:
+            m = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise MalformedRun(f"{path}: unreadable metrics file ({e})") from None
+        rows.append(flatten(m, params, path))
+        provenance.append((rel, m.get("provenance")))
+    return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing])
 
 
-def _flatten(m: dict) -> dict:
-    info = m.get("info", {})
-    row = {k: v for k, v in m.items() if k != "info"}
-    row.update(kind=info.get("kind"), model=info.get("model"), family=info.get("family"),
-               domain=info.get("domain"), decoding=info.get("decoding"))
-    return {c: _num(row.get(c)) for c in COLUMNS}
+def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:
+    """One flat row of a metrics file; NaN for null. Raises MalformedRun on missing keys."""
+    if not isinstance(m, dict) or not isinstance(m.get("info"), dict):
+        raise MalformedRun(f"{path}: no 'info' section")
+    info = m["info"]
+    lacking = [f"info.{k}" for k in ("model", "domain", "decoding", "kind") if k not in info]
+    lacking += [k for k in CHARACTERISTICS if k not in m]
+    if info.get("kind") == "synthetic":
+        lacking += [k for k in ("temperature",) if k not in m]
+    if lacking:
+        raise MalformedRun(f"{path}: missing keys {lacking}")
+    spec = params.models.get(info["model"]) if params is not None else None
+    row = {"kind": info["kind"], "model": info["model"], "domain": info["domain"],
+           "decoding": info["decoding"],
+           # older metrics files lack these; the params of the run supply them
+           "family": info.get("family") or (spec.family if spec else None),
+           "shots": info.get("shots", spec.shots if spec else 0),
+           "size_b": info.get("size_b", spec.size_b if spec else None),
+           "prompt_id": info.get("prompt_id", spec.prompt if spec else None),
+           "model_revision": info.get("model_revision"),
+           "path": str(path)}
+    for c in COLUMNS:
+        if c in TEXT_COLUMNS:
+            continue
+        if c == "size_b":
+            v = row["size_b"]
+        elif c == "shots":
+            v = row["shots"] or 0
+        elif c == "top_p":
+            v = m.get("top_p", 1.0 if row["kind"] == "synthetic" else None)
+        else:
+            v = m.get(c)
+        if v is None:
+            v = float("nan")
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise MalformedRun(f"{path}: '{c}' is {v!r}, not a number")
+        row[c] = int(v) if c == "shots" else float(v)
+    return row
 
 
-def _num(v):
-    return float("nan") if v is None else v
+def _mean(vals: list[float]) -> float:
+    return sum(vals) / len(vals) if vals else float("nan")
 
 
 def average_over_domains(rows: list[dict]) -> list[dict]:
-    """Mean of each characteristic per (model, decoding) over the domains it was run on."""
+    """Mean of each value per (model, decoding) over the domains it was run on.
+
+    A domain without a value makes the mean undefined (NaN), not a mean of the rest. The
+    `<c>_std` of a mean is the seed std of that mean, sqrt(sum of squared per-domain stds)/D
+    (domains taken as independent), not the spread between domains (the per-domain table
+    shows that)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["model"], r["decoding"])].append(r)
     out = []
     for (model, decoding), members in groups.items():
-        avg = {k: members[0][k] for k in ("kind", "model", "family", "decoding", "temperature",
-                                          "top_p")}
-        avg["domain"] = "+".join(sorted({m["domain"] for m in members}))
+        avg = {k: members[0].get(k) for k in ("kind", "model", "family", "decoding",
+                                               "temperature", "top_p", "shots", "size_b",
+                                               "prompt_id")}
+        avg["domains"] = sorted({m["domain"] for m in members})
+        avg["domain"] = "+".join(avg["domains"])
+        avg["n_domains"] = len(members)
         for c in COLUMNS:
-            if c not in avg:
-                vals = [m[c] for m in members if isinstance(m[c], (int, float))]
-                # a domain without a value makes the mean undefined, not a mean of the rest
-                avg[c] = (sum(vals) / len(vals) if len(vals) == len(members)
-                          else float("nan"))
+            if c in avg or c in TEXT_COLUMNS:
+                continue
+            vals = [m[c] for m in members]
+            if any(isinstance(v, float) and math.isnan(v) for v in vals):
+                avg[c] = float("nan")
+            elif c.endswith("_std") and c[:-4] in CHARACTERISTICS:
+                avg[c] = math.sqrt(sum(v * v for v in vals)) / len(vals)
+            else:
+                avg[c] = _mean(vals)
         out.append(avg)
     return out
 
 
+def domain_means(run: RunData) -> list[dict]:
+    """Reference rows first, then every (model, decoding) mean over domains."""
+    return (average_over_domains(run.reference()) +
+            average_over_domains(run.synthetic()))
+
+
+# ------------------------------------------------------------------- model names
+def base_name(model: str) -> str:
+    """llama-2-7b-chat -> llama-2-7b; qwen2_5-7b-instruct -> qwen2_5-7b (few-shot kept)."""
+    name = FEWSHOT_SUFFIX.sub("", model)
+    fewshot = name != model
+    name = INSTRUCT_SUFFIX.sub("", name)
+    return name + ("-fewshot" if fewshot else "")
+
+
+def family_line(model: str) -> str:
+    """The model line a size sweep follows: llama-2-13b-chat -> llama-2, qwen2_5-1_5b -> qwen2_5."""
+    name = INSTRUCT_SUFFIX.sub("", FEWSHOT_SUFFIX.sub("", model))
+    return SIZE_SUFFIX.sub("", name)
+
+
+def closest_to_default(rows: list[dict]) -> tuple[str, float, float] | None:
+    """The decoding (name, T, top-p) closest to plain sampling, T = 1 and top-p = 1."""
+    options = {(r["decoding"], r["temperature"], r["top_p"]) for r in rows
+               if r["kind"] == "synthetic"}
+    if not options:
+        return None
+    return min(options, key=lambda o: (o[2] != 1.0, abs(o[1] - 1.0), 1.0 - o[2], o[0]))
+
+
+# ---------------------------------------------------------------- results.{csv,md}
 def _fmt(v) -> str:
     if isinstance(v, float):
         return "—" if math.isnan(v) else f"{v:.3f}"
     return "" if v is None else str(v)
 
 
-def write_csv(rows: list[dict], path: Path) -> None:
+def write_csv(rows: list[dict], path: Path, columns: list[str] = COLUMNS) -> None:
     with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({c: ("" if isinstance(r[c], float) and math.isnan(r[c]) else r[c])
-                        for c in COLUMNS})
+            w.writerow({c: ("" if isinstance(r.get(c), float) and math.isnan(r[c]) else
+                            r.get(c, "")) for c in columns})
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -108,72 +234,74 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tradeoff_figure(avg_rows: list[dict], x: str, y: str, title: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    synthetic = [r for r in avg_rows if r["kind"] == "synthetic"]
-    plotted = False
-    for model in sorted({r["model"] for r in synthetic}):
-        mine = [r for r in synthetic if r["model"] == model]
-        curve = sorted((r for r in mine if r["top_p"] == 1.0), key=lambda r: r["temperature"])
-        pts = [(r[x], r[y], r["temperature"]) for r in curve
-               if not (math.isnan(r[x]) or math.isnan(r[y]))]
-        if pts:
-            line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=model)
-            for px, py, t in pts:
-                ax.annotate(f"T={t:g}", (px, py), fontsize=7, xytext=(3, 3),
-                            textcoords="offset points")
-            plotted = True
-            color = line.get_color()
-        else:
-            color = None
-        for r in mine:
-            if r["top_p"] < 1.0 and not (math.isnan(r[x]) or math.isnan(r[y])):
-                ax.plot(r[x], r[y], "s", color=color, markerfacecolor="none", markersize=8,
-                        label=f"{model} top-p {r['top_p']:g}")
-                plotted = True
-    for r in avg_rows:
-        if r["kind"] == "reference" and not (math.isnan(r[x]) or math.isnan(r[y])):
-            ax.plot(r[x], r[y], "*", color="black", markersize=14, label="reference")
-            plotted = True
-    if (x, y) == ("complexity", "faithfulness"):
-        ax.plot([0, 1], [1, 0], ":", color="grey", label="faithfulness = 1 - complexity")
-    if not plotted:
-        ax.text(0.5, 0.5, "no data for this figure in this run", ha="center", va="center",
-                transform=ax.transAxes)
-    ax.set_xlabel(x)
-    ax.set_ylabel("conformity (MAUVE)" if y == "mauve" else y)
-    ax.set_title(title + " (mean over domains)", fontsize=10)
-    ax.grid(alpha=0.3)
-    if plotted:
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    fig.savefig(path.with_suffix(".pdf"))
-    plt.close(fig)
+# ------------------------------------------------------------------------- the stage
+@dataclass
+class Artefact:
+    file: str                 # relative to the output directory
+    section: str              # heading it belongs to in index.html
+    kind: str                 # table | figure | text | data
+    title: str = ""
+    no_data: str | None = None   # figures: the message written on an empty figure
 
 
-def run(params: Params, out: str | Path = "paper_figures") -> None:
+@dataclass
+class Manifest:
+    out: Path
+    artefacts: list[Artefact] = field(default_factory=list)
+
+    def files(self) -> list[str]:
+        return [a.file for a in self.artefacts]
+
+    def no_data(self) -> dict[str, str]:
+        return {a.file: a.no_data for a in self.artefacts if a.no_data}
+
+
+def run(params: Params, out: str | Path = "paper_figures",
+        metrics_dir: str | Path = DATA / "metrics") -> Manifest:
+    """Write every table and figure of this run under out; returns what was written."""
+    from . import html_page, report_figures, report_tables, verify
+    from .tabular import write_table
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = collect(params)
-    if not rows:
-        raise FileNotFoundError("no metrics under data/metrics: run the evaluate stages first")
-    reference_avg = average_over_domains([r for r in rows if r["kind"] == "reference"])
-    averaged = reference_avg + average_over_domains([r for r in rows if r["kind"] != "reference"])
-    write_csv(rows, out / "results.csv")
-    write_csv(averaged, out / "tradeoffs.csv")
+    run_data = load_run(params, metrics_dir)
+    means = domain_means(run_data)
+    manifest = Manifest(out)
+    add = manifest.artefacts.append
+
+    write_csv(run_data.rows, out / "results.csv")
+    write_csv(means, out / "tradeoffs.csv")
     (out / "results.md").write_text(
-        "# Results of this run\n\n## Every dataset\n\n" + markdown_table(rows) +
-        "\n## Mean over domains\n\n" + markdown_table(averaged))
-    for x, y, title in TRADEOFFS:
-        name = {"mauve": "conformity"}.get(y, y)
-        stem = (f"figure2_{x}_vs_{name}" if x == "diversity" else "figure2_faithfulness_vs_complexity")
-        tradeoff_figure(averaged, x, y, title, out / f"{stem}.png")
-    log.info("report: %d datasets -> %s (results.md, results.csv, figure2_*.png)",
-             len(rows), out.resolve())
-    print(f"\nTables and figures of this run are in {out.resolve()}/")
+        "# Results of this run\n\n## Every dataset\n\n" + markdown_table(run_data.rows) +
+        "\n## Mean over domains\n\n" + markdown_table(means))
+    add(Artefact("results.csv", "All datasets", "data", "Every dataset of this run"))
+    add(Artefact("results.md", "All datasets", "data", "Every dataset of this run"))
+    add(Artefact("tradeoffs.csv", "All datasets", "data",
+                 "Means over domains (dvc plots: diversity vs MAUVE)"))
+    for x, y, stem, _ in TRADEOFFS[1:]:  # dvc plots takes one x/y per file
+        name = f"tradeoffs_{stem}.csv"
+        write_csv([r for r in means if not (math.isnan(r[x]) or math.isnan(r[y]))],
+                  out / name)
+        add(Artefact(name, "All datasets", "data", f"dvc plots: {x} vs {y}"))
+
+    for a in report_figures.write_all(run_data, means, params, out):
+        add(a)
+    tables = report_tables.build_all(run_data, means, params)
+    for section, table in tables:
+        for path in write_table(table, out):
+            add(Artefact(path.name, section, "table", table.title))
+    provenance = report_tables.provenance_markdown(run_data)
+    (out / "provenance.md").write_text(provenance)
+    add(Artefact("provenance.md", "Provenance", "text", "Provenance of every metrics file"))
+
+    # the verdicts are recomputed here rather than read from claims.md (stage verify): DVC
+    # lets only one stage write a file, and this way the page always matches the tables
+    claims = verify.evaluate_claims(run_data, params)
+    html_page.write(out / "index.html", manifest, tables, claims, run_data, params)
+    add(Artefact("index.html", "index", "text", "Everything above on one page"))
+    empty = manifest.no_data()
+    log.info("report: %d metrics files -> %d files in %s (%d figures without data)",
+             len(run_data.rows), len(manifest.artefacts), out.resolve(), len(empty))
+    print(f"\nTables and figures of this run are in {out.resolve()}/ "
+          f"(open {out.resolve() / 'index.html'})")
+    return manifest
