@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from .config import EncoderSpec
-from .hub import MissingResource, encoder_path, is_offline, missing_hint
+from .hub import encoder_path, missing_hint
 
 
 def resolve(spec: EncoderSpec) -> str:
@@ -62,5 +62,3 @@ def embed(spec: EncoderSpec, texts: list[str], batch_size: int = 64,
             rows.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).float().numpy())
     return np.concatenate(rows)
 
-
-__all__ = ["resolve", "load_tokenizer", "tokenize", "embed", "MissingResource", "is_offline"]
