@@ -39,8 +39,7 @@ def package_dir(package: str) -> Path:
 def encoder_path(source: str, name: str) -> str:
     """Directory or hub id of an encoder (classifier backbone or MAUVE featurizer)."""
     if source == "package":
-        module = name.replace("-", "_")
-        pkg = package_dir(module)
+        pkg = package_dir(name)
         model_dir = pkg / "model"
         if not model_dir.is_dir():
             raise MissingResource(f"package '{name}' holds no model/ directory at {pkg}")

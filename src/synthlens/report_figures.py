@@ -6,10 +6,10 @@ and the reason is returned so the manifest and index.html can say so too.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from .config import Params
+from .tabular import is_number
 from .report import (CHARACTERISTICS, LABELS, TRADEOFFS, Artefact, RunData, closest_to_default,
                      family_line)
 
@@ -24,10 +24,6 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _ok(*values) -> bool:
-    return all(isinstance(v, (int, float)) and not math.isnan(v) for v in values)
 
 
 def _styles(models: list[str], rows: list[dict]) -> dict[str, dict]:
@@ -75,7 +71,7 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     for model in models:
         mine = [r for r in synthetic if r["model"] == model]
         st = styles[model]
-        curve = sorted((r for r in mine if r["top_p"] == 1.0 and _ok(r[x], r[y])),
+        curve = sorted((r for r in mine if r["top_p"] == 1.0 and is_number(r[x], r[y])),
                        key=lambda r: r["temperature"])
         if curve:
             ax.plot([r[x] for r in curve], [r[y] for r in curve], marker="o", label=model,
@@ -85,7 +81,7 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
                             xytext=(3, 3), textcoords="offset points", color=st["color"])
             plotted = True
         for r in mine:
-            if r["top_p"] < 1.0 and _ok(r[x], r[y]):
+            if r["top_p"] < 1.0 and is_number(r[x], r[y]):
                 ax.plot(r[x], r[y], "s", color=st["color"], markerfacecolor="none",
                         markersize=9, markeredgewidth=1.5,
                         label=None if curve else f"{model} (top-p only)")
@@ -95,12 +91,12 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     if topp_shown:
         ax.plot([], [], "s", color="grey", markerfacecolor="none", markersize=9,
                 label="top-p < 1 (T=1)")
-    refs = [r for r in rows if r["kind"] == "reference" and _ok(r[x], r[y])]
+    refs = [r for r in rows if r["kind"] == "reference" and is_number(r[x], r[y])]
     for i, r in enumerate(refs):
         ax.plot(r[x], r[y], "*", color="black", markersize=15, zorder=5,
                 label="reference" if i == 0 else None)
         plotted = True
-    omitted = sorted(f"{r['model']} {r['decoding']}" for r in synthetic if not _ok(r[x], r[y]))
+    omitted = sorted(f"{r['model']} {r['decoding']}" for r in synthetic if not is_number(r[x], r[y]))
     if omitted and plotted:
         fig.text(0.01, -0.02, "not plotted (no value; a mean over domains has none if one "
                  "domain lacks it): " + ", ".join(omitted), fontsize=7, color="dimgrey",
@@ -126,7 +122,7 @@ def _size_lines(rows: list[dict]) -> dict[str, list[dict]]:
     """Synthetic rows with a size, grouped into lines: model line x family x shots."""
     lines: dict[str, list[dict]] = {}
     for r in rows:
-        if r["kind"] != "synthetic" or not _ok(r.get("size_b")):
+        if r["kind"] != "synthetic" or not is_number(r.get("size_b")):
             continue
         key = f"{family_line(r['model'])} {r['family']}" + (
             f" {r['shots']}-shot" if r.get("shots") else "")
@@ -144,12 +140,12 @@ def size_tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Pat
     lines = _size_lines(at)
     plotted = False
     message = None
-    if not any(_ok(r.get("size_b")) for r in rows if r["kind"] == "synthetic"):
+    if not any(is_number(r.get("size_b")) for r in rows if r["kind"] == "synthetic"):
         message = NO_SIZE
     else:
         styles = _styles(list(lines), [])
         for i, (key, members) in enumerate(lines.items()):
-            pts = [r for r in members if _ok(r[x], r[y])]
+            pts = [r for r in members if is_number(r[x], r[y])]
             if not pts:
                 continue
             ls = ":" if "shot" in key else "--" if " instruct" in key else "-"
@@ -163,7 +159,7 @@ def size_tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Pat
             message = (f"no data: no model with size_b has both {_axis_label(x)} and "
                        f"{_axis_label(y)} at {chosen[0] if chosen else 'any decoding'}")
     if plotted:
-        for i, r in enumerate(r for r in rows if r["kind"] == "reference" and _ok(r[x], r[y])):
+        for i, r in enumerate(r for r in rows if r["kind"] == "reference" and is_number(r[x], r[y])):
             ax.plot(r[x], r[y], "*", color="black", markersize=15, zorder=5,
                     label="reference" if i == 0 else None)
         if (x, y) == ("complexity", "faithfulness"):
@@ -187,7 +183,7 @@ def size_characteristics_figure(rows: list[dict], path: Path) -> str | None:
     chosen = closest_to_default(rows)
     at = [r for r in rows if chosen and r["kind"] == "synthetic" and r["decoding"] == chosen[0]]
     lines = _size_lines(at)
-    has_size = any(_ok(r.get("size_b")) for r in rows if r["kind"] == "synthetic")
+    has_size = any(is_number(r.get("size_b")) for r in rows if r["kind"] == "synthetic")
     if not has_size:
         fig, ax = plt.subplots(figsize=(7.2, 3.0))
         _no_data(ax, NO_SIZE)
@@ -199,14 +195,14 @@ def size_characteristics_figure(rows: list[dict], path: Path) -> str | None:
     plotted = False
     for ax, c in zip(axes, CHARACTERISTICS):
         for key, members in lines.items():
-            pts = [r for r in members if _ok(r[c])]
+            pts = [r for r in members if is_number(r[c])]
             if pts:
                 ls = ":" if "shot" in key else "--" if " instruct" in key else "-"
                 ax.plot([r["size_b"] for r in pts], [r[c] for r in pts], marker="o",
                         linestyle=ls, color=styles[key]["color"], label=key)
                 plotted = True
         for r in rows:
-            if r["kind"] == "reference" and _ok(r[c]):
+            if r["kind"] == "reference" and is_number(r[c]):
                 ax.axhline(r[c], color="black", linestyle=":", linewidth=1)
         sizes = sorted({r["size_b"] for m in lines.values() for r in m})
         ax.set_xscale("log")

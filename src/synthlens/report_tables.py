@@ -8,7 +8,7 @@ from collections import defaultdict
 from .config import Params
 from .generation import render_prompt
 from .report import CHARACTERISTICS, LABELS, FEWSHOT_SUFFIX, RunData
-from .tabular import Change, Stat, Table, to_markdown
+from .tabular import Change, Stat, Table, number_or_nan, to_markdown
 
 HEADERS = {c: LABELS[c] for c in CHARACTERISTICS}
 MEAN_NOTE = ("Mean over the domains each model was run on (column 'domains'); ± is the seed "
@@ -36,10 +36,6 @@ def _order(params: Params):
     return key
 
 
-def _num(v) -> float:
-    return v if isinstance(v, (int, float)) else float("nan")
-
-
 def table2(means: list[dict], params: Params) -> Table:
     t = Table("table2_models", "Table 2: the five characteristics per model and decoding "
               "(mean over domains)",
@@ -51,8 +47,8 @@ def table2(means: list[dict], params: Params) -> Table:
     for r in sorted(means, key=_order(params)):
         ref = r["kind"] == "reference"
         t.rows.append([r["model"], r["family"] or "", None if ref else r["shots"],
-                       _num(r["size_b"]), "—" if ref else r["decoding"],
-                       _num(r["temperature"]), _num(r["top_p"])] +
+                       number_or_nan(r["size_b"]), "—" if ref else r["decoding"],
+                       number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] +
                       [_stat(r, c) for c in CHARACTERISTICS] + [r["n_domains"]])
     return t
 
@@ -71,8 +67,8 @@ def table_per_domain(run: RunData, params: Params) -> Table:
     for r in sorted(run.rows, key=lambda r: (domains.get(r["domain"], 0), key(r))):
         ref = r["kind"] == "reference"
         t.rows.append([r["domain"], r["model"], r["family"] or "",
-                       "—" if ref else r["decoding"], _num(r["temperature"]),
-                       _num(r["top_p"])] + [_stat(r, c) for c in CHARACTERISTICS] +
+                       "—" if ref else r["decoding"], number_or_nan(r["temperature"]),
+                       number_or_nan(r["top_p"])] + [_stat(r, c) for c in CHARACTERISTICS] +
                       [int(r["n_samples"]) if not math.isnan(r["n_samples"]) else r["n_samples"]])
     return t
 

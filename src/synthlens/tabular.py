@@ -53,6 +53,15 @@ def isnan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
+def is_number(*values) -> bool:
+    """All values are real numbers, none NaN (a metric that exists for this cell)."""
+    return all(isinstance(v, (int, float)) and not math.isnan(v) for v in values)
+
+
+def number_or_nan(v) -> float:
+    return v if is_number(v) else float("nan")
+
+
 def fmt_number(v, digits: int = DIGITS) -> str:
     if v is None or isnan(v):
         return "—"

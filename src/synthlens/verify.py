@@ -21,7 +21,7 @@ from pathlib import Path
 from .config import Params
 from .layout import DATA
 from .report import INSTRUCT_SUFFIX, MalformedRun, RunData, domain_means, load_run
-from .tabular import Table, to_markdown
+from .tabular import Table, is_number, to_markdown
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,6 @@ class ClaimResult:
 
 
 # ------------------------------------------------------------------------ helpers
-def _ok(*vals) -> bool:
-    return all(isinstance(v, (int, float)) and not math.isnan(v) for v in vals)
-
-
 def majority(flags: list[bool]) -> bool:
     return bool(flags) and sum(flags) > len(flags) / 2
 
@@ -88,7 +84,7 @@ class Means:
     def curve(self, model: str, x: str, y: str) -> list[dict]:
         """The model's temperature points (top-p = 1) with both values, ordered by T."""
         pts = [r for (m, _), r in self.by.items() if m == model and r["top_p"] == 1.0 and
-               _ok(r[x], r[y])]
+               is_number(r[x], r[y])]
         return sorted(pts, key=lambda r: r["temperature"])
 
     def comparable(self, a: dict | None, b: dict | None) -> bool:
@@ -97,11 +93,7 @@ class Means:
 
 
 def _f(v, digits: int = 3) -> str:
-    return "—" if not _ok(v) else f"{v:+.{digits}f}" if digits < 0 else f"{v:.{digits}f}"
-
-
-def _d(v) -> float:
-    return v if _ok(v) else float("nan")
+    return "—" if not is_number(v) else f"{v:+.{digits}f}" if digits < 0 else f"{v:.{digits}f}"
 
 
 # ------------------------------------------------------------------------ claim 1
@@ -127,7 +119,7 @@ def _group_mean(means: Means, models: list[str], decoding: str) -> dict | None:
                                                  for r in rows) else None}
     for c in ("faithfulness", "diversity", "mauve"):
         vals = [r[c] for r in rows]
-        out[c] = sum(vals) / len(vals) if all(_ok(v) for v in vals) else float("nan")
+        out[c] = sum(vals) / len(vals) if all(is_number(v) for v in vals) else float("nan")
     return out
 
 
@@ -165,14 +157,14 @@ def claim1(means: Means) -> ClaimResult:
                "more faithful", "less diverse", "less conform"])
     checks = {"faithfulness": [], "diversity": [], "mauve": []}
     for name, dec, a, b in units:
-        d = {c: b[c] - a[c] if _ok(a[c], b[c]) else float("nan") for c in checks}
+        d = {c: b[c] - a[c] if is_number(a[c], b[c]) else float("nan") for c in checks}
         flags = {"faithfulness": d["faithfulness"] > 0, "diversity": d["diversity"] < 0,
                  "mauve": d["mauve"] < 0}
         for c in checks:
-            if _ok(d[c]):
+            if is_number(d[c]):
                 checks[c].append(flags[c])
         t.rows.append([name, dec, d["faithfulness"], d["diversity"], d["mauve"]] +
-                      [("yes" if flags[c] else "no") if _ok(d[c]) else "—" for c in checks])
+                      [("yes" if flags[c] else "no") if is_number(d[c]) else "—" for c in checks])
     held = {c: majority(f) for c, f in checks.items()}
     parts = [f"{word}: {sum(checks[c])}/{len(checks[c])}" for c, word in
              (("faithfulness", "more faithful"), ("diversity", "less diverse"),
@@ -216,8 +208,8 @@ def claim2(means: Means) -> ClaimResult:
                 continue
 
             def share(c, above):
-                vals = [r[c] for r in rivals if _ok(r[c])]
-                if not vals or not _ok(me[c]):
+                vals = [r[c] for r in rivals if is_number(r[c])]
+                if not vals or not is_number(me[c]):
                     return float("nan")
                 return sum((me[c] > v) if above else (me[c] < v) for v in vals) / len(vals)
 
@@ -227,7 +219,7 @@ def claim2(means: Means) -> ClaimResult:
                  "performance": share("performance", False)}
             need = {"faithfulness": 0.5, "complexity": 0.5, "diversity": 0.5, "mauve": 0.5,
                     "performance": WORST_SHARE}
-            ok = all(_ok(s[c]) and s[c] >= need[c] for c in s)
+            ok = all(is_number(s[c]) and s[c] >= need[c] for c in s)
             results.append(ok)
             t.rows.append([target, dec, len(rivals)] + [s[c] for c in s] +
                           ["yes" if ok else "no"])
@@ -268,12 +260,12 @@ def claim3(means: Means) -> ClaimResult:
             a, b = means.get(old, dec), means.get(new, dec)
             if not means.comparable(a, b):
                 continue
-            d = {c: b[c] - a[c] if _ok(a[c], b[c]) else float("nan")
+            d = {c: b[c] - a[c] if is_number(a[c], b[c]) else float("nan")
                  for c in ("mauve", "faithfulness", "diversity", "performance", "complexity")}
-            if not _ok(d["mauve"], d["faithfulness"]):
+            if not is_number(d["mauve"], d["faithfulness"]):
                 continue
             ok = (d["mauve"] > SAME_TOL and abs(d["faithfulness"]) <= SAME_TOL and
-                  all(not _ok(d[c]) or d[c] <= SAME_TOL for c in ("diversity", "performance")))
+                  all(not is_number(d[c]) or d[c] <= SAME_TOL for c in ("diversity", "performance")))
             results.append(ok)
             t.rows.append([f"{new} vs {old}", dec] + [d[c] for c in d] +
                           ["yes" if ok else "no"])
@@ -383,16 +375,16 @@ def claim5(means: Means) -> ClaimResult:
         if len(div_rows) >= 2:
             rho = _spearman([r["temperature"] for r in div_rows],
                             [r["diversity"] for r in div_rows])
-            if _ok(rho):
+            if is_number(rho):
                 rises.append(rho > 0)
             tt.rows.append([model, ", ".join(f"{r['temperature']:g}" for r in div_rows), rho,
-                            "yes" if _ok(rho) and rho > 0 else "no"])
+                            "yes" if is_number(rho) and rho > 0 else "no"])
         if len(curve_rows) < 2:
             continue
         curve = [(r["diversity"], r["mauve"]) for r in curve_rows]
         for dec in means.params.grid.decodings:
             r = means.get(model, dec)
-            if r is None or r["top_p"] >= 1.0 or not _ok(r["diversity"], r["mauve"]):
+            if r is None or r["top_p"] >= 1.0 or not is_number(r["diversity"], r["mauve"]):
                 continue
             dist = distance_to_curve(curve, (r["diversity"], r["mauve"]))
             near.append(dist <= TOPP_TOL)
@@ -434,7 +426,7 @@ def claim6(means: Means) -> ClaimResult:
             continue
         a, b, c = quadratic(xs, [r["mauve"] for r in rows])
         peak = -b / (2 * a) if a != 0 else float("nan")
-        inside = _ok(peak) and min(xs) <= peak <= max(xs)
+        inside = is_number(peak) and min(xs) <= peak <= max(xs)
         flags.append(a < 0)
         t.rows.append([model, len(rows), a, b, c, peak, "yes" if inside else "no",
                        "yes" if a < 0 else "no"])
