@@ -125,6 +125,7 @@ class VLLMBackend:
                                   "pip install vllm); use backend 'hf' otherwise") from None
         self.spec = params.model(model_name)
         path, revision = generator_location(params, model_name, domain)
+        _check_local(params, model_name, path)
         self.llm = vllm.LLM(model=path, revision=revision, dtype="bfloat16")
         self.tok = self.llm.get_tokenizer()
         self.vllm = vllm
