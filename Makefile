@@ -15,7 +15,7 @@ export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help setup profile reproduce repro validate dry-run download test bench metrics \
+.PHONY: help setup profile reproduce repro validate dry-run download test bench metrics compare \
 	figures tables verify clean-outputs docker-build docker-reproduce
 IMAGE ?= synthlens:latest
 
@@ -25,6 +25,7 @@ help:
 	@echo "make test       setup + run the test suite"
 	@echo "make bench      time the pipeline, a no-op dvc repro and the tests; writes bench/results/"
 	@echo "make metrics    dvc metrics show"
+	@echo "make compare    this run's results against the committed ones (REV=HEAD), within tolerance"
 	@echo "make figures    (= make tables) regenerate every table and figure: dvc repro report"
 	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
 	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
@@ -63,18 +64,34 @@ dry-run: setup profile
 download: setup profile
 	HF_HUB_OFFLINE=0 HF_DATASETS_OFFLINE=0 TRANSFORMERS_OFFLINE=0 $(BIN)/python -m synthlens download
 
+# A checkout whose metrics came from git (a fresh clone) recomputes them instead of letting
+# DVC reuse them: their inputs would hash the same, and nothing would have been checked.
+# git keeps the committed copy, which `make compare` reads back. data/.computed-here marks a
+# workspace whose metrics this machine wrote.
 reproduce: setup profile
 	@test -d .dvc || $(BIN)/dvc init --quiet
 	$(BIN)/python -m synthlens validate
+	@if [ ! -f data/.computed-here ] && [ -d data/metrics ]; then \
+	  echo "First run in this checkout: data/metrics (committed) is recomputed here; git keeps the committed copy (make compare)."; \
+	  rm -rf data/metrics; fi
 	$(BIN)/dvc repro
+	@mkdir -p data && touch data/.computed-here
 	@echo
-	@echo "Done. Tables, figures and claims: $(abspath paper_figures)/ (open index.html)"
-	@echo "Metrics: make metrics (dvc metrics show)"
+	@cat paper_figures/claims.md
+	@echo
+	@echo "Done. Every table and figure: $(abspath paper_figures)/index.html"
+	@echo "Against the committed results: make compare (or dvc metrics diff)"
 
 repro: reproduce
 
 metrics: setup
 	$(BIN)/dvc metrics show
+
+# This run's five characteristics against the committed ones (REV=HEAD), within
+# compare.tolerance; exits 1 when a dataset differs, which is how CI keeps them fresh.
+REV ?= HEAD
+compare: setup
+	$(BIN)/python -m synthlens compare --rev $(REV)
 
 # Tables and figures come from one stage (report), so both targets run it; dvc skips it when
 # nothing changed. verify exits non-zero only on a malformed run, never on a FAIL.

@@ -1,4 +1,5 @@
-"""The real pipeline, end to end through DVC, on a micro params file in a scratch directory."""
+"""The real pipeline, end to end through DVC, on a micro params file, in a real git repository
+holding the project's files: the README's "change a parameter and rerun" walk-through."""
 import json
 import shutil
 import subprocess
@@ -19,6 +20,10 @@ def micro_params() -> dict:
     params["train_generator"].update(domains=["reviews", "questions"], n_layer=1, n_embd=32,
                                      vocab_size=400, epochs=1)
     params["convert_generator"]["models"] = []
+    # a local domain that comes as two files, one per split (written by the fixture)
+    params["domains"]["questions"]["path"] = {"train": "data/raw/questions_train.csv",
+                                              "test": "data/raw/questions_test.csv"}
+    del params["domains"]["questions"]["test_ratio"]
     params["generate"].update(samples_per_label=6, max_new_tokens=12, batch_size=8,
                               shard_size=8)
     params["classifier"].update(epochs=1, batch_size=16, max_length=32)
@@ -34,15 +39,34 @@ def dvc(cwd, *args, check=True):
     return result
 
 
+def git(cwd, *args):
+    return subprocess.run(["git", "-c", "user.name=synthlens-test", "-c",
+                           "user.email=test@synthlens.invalid", *args], cwd=cwd, check=True,
+                          capture_output=True, text=True)
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
+    """The project's pipeline files in a fresh git repository, run once, results committed
+    (dvc.lock and the metrics files, as the project commits its default profile's)."""
     root = tmp_path_factory.mktemp("pipeline")
-    shutil.copy(ROOT / "dvc.yaml", root / "dvc.yaml")
+    for name in ("dvc.yaml", ".gitignore", ".dvcignore"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / ".dvc", root / ".dvc", ignore=shutil.ignore_patterns(
+        "cache", "tmp", "config.local"))
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
-    shutil.copytree(ROOT / "src", root / "src")  # dvc hashes the stage's source deps
+    header, *rows = (ROOT / "data" / "raw" / "questions.csv").read_text().splitlines()
+    cut = len(rows) * 7 // 10
+    (root / "data/raw/questions_train.csv").write_text("\n".join([header, *rows[:cut]]) + "\n")
+    (root / "data/raw/questions_test.csv").write_text("\n".join([header, *rows[cut:]]) + "\n")
+    shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
-    dvc(root, "init", "--no-scm", "-q")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "micro project")
     first = dvc(root, "repro")
+    git(root, "add", "dvc.lock", "data/metrics")
+    git(root, "commit", "-qm", "results of the micro profile")
     return root, first
 
 
@@ -63,6 +87,16 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
             assert 0.0 <= values[name] <= 1.0, (path, name, values[name])
 
 
+def test_two_file_local_domain_keeps_its_own_splits(pipeline):
+    root, _ = pipeline
+    from synthlens.records import read_jsonl
+
+    test = read_jsonl(root / "data/reference/questions/test.jsonl")
+    _, *rows = (root / "data/raw/questions_test.csv").read_text().splitlines()
+    assert len(test) == len(rows)
+    assert test[0]["text"] == rows[0].rsplit(",", 1)[0].strip('"')
+
+
 def test_report_writes_tables_and_figures(pipeline):
     root, _ = pipeline
     out = root / "paper_figures"
@@ -81,16 +115,35 @@ def test_noop_repro_does_nothing(pipeline):
     assert "up to date" in again.stdout
 
 
-def test_changing_one_decoding_reruns_only_its_cells(pipeline):
+def test_committed_results_are_tracked_by_git(pipeline):
+    root, _ = pipeline
+    tracked = git(root, "ls-files").stdout.split()
+    assert "dvc.lock" in tracked
+    assert "data/metrics/gpt2-mini/reviews/t1_0.json" in tracked
+    # the datasets, models and features stay out of git
+    assert not [t for t in tracked if t.startswith(("data/synthetic", "data/generators",
+                                                    "data/features", "data/classifiers"))]
+    assert git(root, "status", "--porcelain").stdout == ""
+
+
+def test_readme_walkthrough_edit_one_temperature(pipeline):
+    """Edit decodings.t1_0.temperature, dvc repro: that decoding's cells, report and verify
+    rerun, nothing else; dvc metrics diff shows what moved, in that decoding's files only."""
     root, _ = pipeline
     params = yaml.safe_load((root / "params.yaml").read_text())
-    params["decodings"]["p0_9"]["top_p"] = 0.8
+    params["decodings"]["t1_0"]["temperature"] = 1.3
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     out = dvc(root, "repro").stdout
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
-    assert ran == {"generate@gpt2-mini-reviews-p0_9", "generate@gpt2-mini-questions-p0_9",
-                   "evaluate@gpt2-mini-reviews-p0_9", "evaluate@gpt2-mini-questions-p0_9",
+    assert ran == {"generate@gpt2-mini-reviews-t1_0", "generate@gpt2-mini-questions-t1_0",
+                   "evaluate@gpt2-mini-reviews-t1_0", "evaluate@gpt2-mini-questions-t1_0",
                    "report", "verify"}
+    diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
+    changed = {path for path, values in diff.get("diff", diff).items() if values}
+    assert changed, "dvc metrics diff shows nothing although the samples changed"
+    assert all(path.endswith("/t1_0.json") for path in changed), changed
+    params_diff = json.loads(dvc(root, "params", "diff", "--json").stdout)
+    assert params_diff["params.yaml"]["decodings.t1_0.temperature"] == {"old": 1.0, "new": 1.3}
 
 
 def test_synthetic_labels_shuffled_give_near_chance_faithfulness(pipeline):

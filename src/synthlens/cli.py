@@ -25,10 +25,16 @@ STAGES = {
     "evaluate-reference": ("domain",),
     "report": (),
     "verify": (),
+    "compare": (),
 }
 
 
-def _quiet_libraries() -> None:
+def _quiet_libraries(stage: str) -> None:
+    # per-model "Loading weights 0/105" bars drown the pipeline log; our own bars (generation,
+    # fine-tuning) use tqdm directly and stay. Downloads keep theirs: they can take minutes.
+    if stage != "download":
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
@@ -82,6 +88,9 @@ def _dispatch(params, args) -> None:
         from . import verify
         from .layout import DATA
         return verify.main(params, DATA / "metrics", args.out)
+    elif stage == "compare":
+        from . import compare
+        return compare.run(params, args.rev)
     return 0
 
 
@@ -96,10 +105,13 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument(f"--{arg}", required=True)
         if name in ("report", "verify"):
             p.add_argument("--out", default="paper_figures")
+        if name == "compare":
+            p.add_argument("--rev", default="HEAD",
+                           help="git revision holding the results to compare with (default HEAD)")
         if name == "download":
             p.add_argument("--list", action="store_true", help="print what would be fetched")
     args = parser.parse_args(argv)
-    _quiet_libraries()
+    _quiet_libraries(args.stage)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")

@@ -1,19 +1,23 @@
 """params.yaml schema: every knob of the study, validated before any work starts.
 
 Unknown keys, wrong types and names that the grid uses without defining them all fail
-with a message naming the offending key (pydantic does the type work).
+with a message naming the offending key (pydantic does the type work, in strict mode: no
+`true` or "1e9" where a number belongs). Sizes have upper bounds, so a typo fails here
+instead of allocating gigabytes later.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+SPLIT_NAME = re.compile(r"\w+")  # what the datasets library accepts as a split name
 
 
 class ConfigError(ValueError):
@@ -21,7 +25,8 @@ class ConfigError(ValueError):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+    # strict: a bool or a string is not a number; an int still fills a float field
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class DomainSpec(Strict):
@@ -34,11 +39,13 @@ class DomainSpec(Strict):
         default_factory=dict, description="optional wording of a label inside prompts")
     # builtin: the project's own deterministic generator
     builtin: Literal["reviews", "news"] | None = None
-    n_train: int = Field(default=1000, gt=0)
-    n_test: int = Field(default=300, gt=0)
+    n_train: int = Field(default=1000, gt=0, le=10_000_000)
+    n_test: int = Field(default=300, gt=0, le=10_000_000)
     label_noise: float = Field(default=0.05, ge=0, lt=1)
-    # local file or hub dataset, both loaded through the datasets library
-    path: str | None = Field(default=None, description="CSV/JSONL file (local) or hub dataset id")
+    # local files or hub dataset, both loaded through the datasets library
+    path: str | dict[str, str] | None = Field(
+        default=None, description="local: a CSV/TSV/JSON/JSONL file, or {split name: file} "
+        "(a 'test' key makes test_split default to 'test'); hub: dataset id")
     config_name: str | None = None
     revision: str | None = None
     text_field: str = "text"
@@ -49,8 +56,37 @@ class DomainSpec(Strict):
     train_split: str = "train"
     test_split: str | None = Field(default=None, description="split name; None = carve test_ratio")
     test_ratio: float = Field(default=0.25, gt=0, lt=1)
-    max_train: int | None = Field(default=None, gt=0)
-    max_test: int | None = Field(default=None, gt=0)
+    max_train: int | None = Field(default=None, gt=0, le=10_000_000)
+    max_test: int | None = Field(default=None, gt=0, le=10_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _test_file_is_the_test_split(cls, data):
+        """path {train: a.csv, test: b.csv}: the test file is R-test, nothing is carved."""
+        if (isinstance(data, dict) and isinstance(data.get("path"), dict)
+                and "test" in data["path"] and data.get("test_split") is None
+                and not data.get("split_labels")):
+            data = {**data, "test_split": "test"}
+        return data
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_shape(cls, value, info: ValidationInfo):
+        if value is None or isinstance(value, str):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("expected a file path, or a mapping {split name: file}")
+        if info.data.get("source", "local") != "local":
+            raise ValueError("a mapping of split name to file needs source 'local'; "
+                             f"source '{info.data['source']}' takes one dataset id")
+        if not value:
+            raise ValueError("the mapping of split name to file is empty")
+        for split, file in value.items():
+            if not isinstance(split, str) or not SPLIT_NAME.fullmatch(split):
+                raise ValueError(f"split name {split!r} may use letters, digits and '_' only")
+            if not isinstance(file, str) or not file:
+                raise ValueError(f"{split}: expected a file path, got {file!r}")
+        return value
 
     @model_validator(mode="after")
     def _source_fields(self):
@@ -58,6 +94,16 @@ class DomainSpec(Strict):
             raise ValueError("source 'builtin' needs 'builtin' (reviews or news)")
         if self.source in ("local", "hub") and not self.path:
             raise ValueError(f"source '{self.source}' needs 'path'")
+        if isinstance(self.path, dict):
+            wanted = ({"split_labels": list(self.split_labels)} if self.split_labels
+                      else {"train_split": [self.train_split]})
+            if self.test_split is not None:
+                wanted["test_split"] = [self.test_split]
+            for key, splits in wanted.items():
+                for split in splits:
+                    if split not in self.path:
+                        raise ValueError(f"{key}: '{split}' is not a key of path "
+                                         f"(keys: {list(self.path)})")
         unknown = set(self.split_labels.values()) - set(self.labels)
         if unknown:
             raise ValueError(f"split_labels names unknown labels {sorted(unknown)}")
@@ -78,9 +124,9 @@ class ApiSpec(Strict):
     base_url: str = Field(description="e.g. https://api.openai.com/v1 or http://host:8000/v1")
     model: str = Field(description="model name the server knows")
     api_key_env: str = "OPENAI_API_KEY"
-    max_concurrency: int = Field(default=8, gt=0)
-    timeout_s: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=5, ge=0)
+    max_concurrency: int = Field(default=8, gt=0, le=1024)
+    timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    max_retries: int = Field(default=5, ge=0, le=100)
 
 
 class ModelSpec(Strict):
@@ -93,10 +139,11 @@ class ModelSpec(Strict):
     backend: Literal["hf", "vllm", "openai"] = Field(
         default="hf", description="hf: transformers; vllm: vLLM offline engine (GPU, when "
         "installed); openai: any OpenAI-compatible HTTP endpoint (source api)")
-    shots: int = Field(default=0, ge=0, description="examples from R-train in the prompt "
-                       "(few-shot); the prompt must then contain {examples}")
-    size_b: float | None = Field(default=None, gt=0, description="parameters in billions: "
-                                 "the model-size figure and the dry run's estimate use it")
+    shots: int = Field(default=0, ge=0, le=100, description="examples from R-train in the "
+                       "prompt (few-shot); the prompt must then contain {examples}")
+    size_b: float | None = Field(default=None, gt=0, le=10_000, description="parameters in "
+                                 "billions: the model-size figure and the dry run's estimate "
+                                 "use it")
     package: str | None = Field(default=None, description="gguf: PyPI package holding the file")
     gguf_file: str | None = None
     path: str | None = Field(default=None, description="hub id or local directory")
@@ -123,7 +170,7 @@ class ModelSpec(Strict):
 
 
 class DecodingSpec(Strict):
-    temperature: float = Field(ge=0, description="0 = greedy")
+    temperature: float = Field(ge=0, le=10, description="0 = greedy")
     top_p: float = Field(default=1.0, gt=0, le=1)
 
 
@@ -149,14 +196,14 @@ class TrainGeneratorSpec(Strict):
     name: str = "gpt2-mini"
     domains: list[str] = Field(default_factory=list,
                                description="domains to train it on; [] when no model uses it")
-    vocab_size: int = Field(default=2000, ge=300)
-    n_layer: int = Field(default=2, gt=0)
-    n_head: int = Field(default=4, gt=0)
-    n_embd: int = Field(default=128, gt=0)
-    block_size: int = Field(default=96, gt=8)
-    epochs: int = Field(default=3, gt=0)
-    batch_size: int = Field(default=32, gt=0)
-    learning_rate: float = Field(default=3e-3, gt=0)
+    vocab_size: int = Field(default=2000, ge=300, le=100_000)
+    n_layer: int = Field(default=2, gt=0, le=48)
+    n_head: int = Field(default=4, gt=0, le=64)
+    n_embd: int = Field(default=128, gt=0, le=8192)
+    block_size: int = Field(default=96, gt=8, le=8192)
+    epochs: int = Field(default=3, gt=0, le=1000)
+    batch_size: int = Field(default=32, gt=0, le=4096)
+    learning_rate: float = Field(default=3e-3, gt=0, le=1.0)
 
 
 class ConvertGeneratorSpec(Strict):
@@ -164,10 +211,10 @@ class ConvertGeneratorSpec(Strict):
 
 
 class GenerateSpec(Strict):
-    samples_per_label: int = Field(gt=0)
-    max_new_tokens: int = Field(gt=0)
-    batch_size: int = Field(default=16, gt=0)
-    shard_size: int = Field(default=32, gt=0)
+    samples_per_label: int = Field(gt=0, le=1_000_000)
+    max_new_tokens: int = Field(gt=0, le=32_768)
+    batch_size: int = Field(default=16, gt=0, le=65_536)
+    shard_size: int = Field(default=32, gt=0, le=65_536)
     seed: int = 0
 
 
@@ -176,34 +223,53 @@ class ClassifierSpec(Strict):
     the one fixed tokenizer that diversity counts tokens with."""
 
     backbone: EncoderSpec
-    epochs: int = Field(gt=0)
-    learning_rate: float = Field(gt=0)
-    batch_size: int = Field(gt=0)
-    max_length: int = Field(gt=4)
+    epochs: int = Field(gt=0, le=1000)
+    learning_rate: float = Field(gt=0, le=1.0)
+    batch_size: int = Field(gt=0, le=4096)
+    max_length: int = Field(gt=4, le=8192)
     warmup_fraction: float = Field(default=0.1, ge=0, lt=1, description="share of the steps "
                                    "over which the learning rate rises linearly")
-    min_steps: int = Field(default=0, ge=0, description="small datasets get more epochs, up to "
-                           "this many optimiser steps, so a 40-example dataset is not judged "
-                           "by a classifier that took three steps")
-    seeds: list[int] = Field(min_length=1)
+    min_steps: int = Field(default=0, ge=0, le=1_000_000, description="small datasets get "
+                           "more epochs, up to this many optimiser steps, so a 40-example "
+                           "dataset is not judged by a classifier that took three steps")
+    seeds: list[int] = Field(min_length=1, max_length=100)
 
 
 class EvaluateSpec(Strict):
-    diversity_tokens: int = Field(gt=0, description="k: the token budget for diversity")
-    diversity_ngrams: list[int] = Field(default=[1, 2, 3])
-    mauve_samples: int = Field(gt=1, description="samples per side for MAUVE")
-    mauve_seeds: list[int] = Field(min_length=1)
-    mauve_scaling_factor: float = Field(default=5.0, gt=0)
+    diversity_tokens: int = Field(gt=0, le=100_000_000,
+                                  description="k: the token budget for diversity")
+    diversity_ngrams: list[Annotated[int, Field(gt=0, le=10)]] = Field(default=[1, 2, 3])
+    mauve_samples: int = Field(gt=1, le=1_000_000, description="samples per side for MAUVE")
+    mauve_seeds: list[int] = Field(min_length=1, max_length=100)
+    mauve_scaling_factor: float = Field(default=5.0, gt=0, le=1000)
     holdout_fraction: float = Field(default=0.3, gt=0, lt=1, description="complexity split")
+
+
+class ToleranceSpec(Strict):
+    """How far a characteristic may move between the committed run and this one (absolute)."""
+
+    diversity: float = Field(default=0.01, ge=0, le=1)
+    mauve: float = Field(default=0.05, ge=0, le=1)
+    faithfulness: float = Field(default=0.05, ge=0, le=1)
+    complexity: float = Field(default=0.1, ge=0, le=1)
+    performance: float = Field(default=0.05, ge=0, le=1)
+
+
+class CompareSpec(Strict):
+    """`make compare`: this run's metrics against the committed ones."""
+
+    tolerance: ToleranceSpec = ToleranceSpec()
 
 
 class DryRunSpec(Strict):
     """Assumptions of the dry run's GPU-hour estimate, stated so a reader can check them."""
 
-    tokens_per_second_7b: float = Field(default=1500.0, gt=0, description="batched output "
-                                        "tokens/s of a 7B model in bf16 on one GPU")
-    default_size_b: float = Field(default=7.0, gt=0, description="size of a model without size_b")
-    example_chars: int = Field(default=300, gt=0, description="mean length of a few-shot example")
+    tokens_per_second_7b: float = Field(default=1500.0, gt=0, le=10_000_000, description=
+                                        "batched output tokens/s of a 7B model in bf16 on one GPU")
+    default_size_b: float = Field(default=7.0, gt=0, le=10_000,
+                                  description="size of a model without size_b")
+    example_chars: int = Field(default=300, gt=0, le=100_000,
+                               description="mean length of a few-shot example")
 
 
 class Params(Strict):
@@ -221,6 +287,7 @@ class Params(Strict):
     classifier: ClassifierSpec
     evaluate: EvaluateSpec
     dry_run: DryRunSpec = DryRunSpec()
+    compare: CompareSpec = CompareSpec()
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -299,11 +366,27 @@ def _format_errors(err: ValidationError, path: Path) -> str:
     lines = [f"{path}: invalid parameters"]
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"]
+        msg, value = e["msg"], e.get("input")
         if e["type"] == "extra_forbidden":
             msg = "unknown key (typo?)"
+        elif e["type"] in ("int_type", "float_type") and isinstance(value, bool):
+            msg += f", not {str(value).lower()}"
+        elif e["type"] in ("int_type", "float_type") and isinstance(value, str):
+            msg += f", not the text {value!r}" + _number_hint(value)
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
+
+
+def _number_hint(text: str) -> str:
+    """YAML 1.1 reads 1e9 and 1.0e9 as text (an exponent needs a '.' and a sign): say how to
+    write the number that was meant."""
+    try:
+        number = float(text)
+    except ValueError:
+        return ""
+    if number.is_integer() and abs(number) < 1e18:
+        number = int(number)
+    return f" (YAML reads it as text; write {yaml.safe_dump(number).splitlines()[0]})"
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

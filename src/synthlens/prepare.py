@@ -1,44 +1,42 @@
 """Stage prepare: a domain's reference data as train/test JSONL with integer labels.
 
-Local files and hub datasets both go through datasets.load_dataset; the builtin domains are
-written by builtin_domains and then read back through the same code.
+Local files and hub datasets both go through datasets.load_dataset (local files after
+local_files has read them and named any broken line); the builtin domains are written by
+builtin_domains and then read back through the same code.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from .builtin_domains import make_split
 from .config import DomainSpec, Params
-from .hub import MissingResource, is_offline, missing_hint
+from .hub import is_offline, missing_hint
 from .layout import reference_dir
+from .local_files import DataError, check_local, label_id
 from .records import write_jsonl
+
+__all__ = ["DataError", "load_reference", "run"]
 
 log = logging.getLogger(__name__)
 
 
-class DataError(ValueError):
-    """The reference data is unusable (empty, unknown label, missing column)."""
+def _root_cause(e: BaseException) -> str:
+    """The innermost exception of a chain: datasets wraps the useful one in a generic one."""
+    while (e.__cause__ or e.__context__) is not None:
+        e = e.__cause__ or e.__context__
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
 
 
 def _load(spec: DomainSpec, name: str):
     import datasets
 
     if spec.source == "local":
-        path = Path(spec.path)
-        if not path.is_file():
-            raise MissingResource(f"domains.{name}.path: file '{path}' not found")
-        suffix = path.suffix.lower()
-        builder = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json"}.get(suffix)
-        if builder is None:
-            raise DataError(f"domains.{name}.path: '{path}' must be .csv, .tsv, .json or .jsonl")
-        kwargs = {"delimiter": "\t"} if suffix == ".tsv" else {}
+        builder, files, options = check_local(spec, name)
         try:
-            return datasets.load_dataset(builder, data_files={"train": str(path)}, **kwargs)
+            return datasets.load_dataset(builder, data_files=files, **options)
         except Exception as e:  # the datasets library raises many types for a bad file
-            if "corresponds to no data" in str(e) or path.stat().st_size == 0:
-                raise DataError(f"domains.{name}.path: '{path}' is empty (no data rows)") from None
-            raise DataError(f"domains.{name}.path: cannot read '{path}': {e}") from None
+            raise DataError(f"domains.{name}.path: the datasets library cannot read "
+                            f"{', '.join(files.values())}: {_root_cause(e)}") from None
     try:
         return datasets.load_dataset(spec.path, spec.config_name, revision=spec.revision)
     except FileNotFoundError as e:
@@ -56,25 +54,33 @@ def _check_columns(split, spec: DomainSpec, name: str, split_name: str) -> None:
                             f"(columns: {split.column_names})")
 
 
+def _check_labels(split, spec: DomainSpec, name: str, split_name: str) -> None:
+    """Every distinct label is a name from labels or an id in range. Runs before any
+    shuffling, so the row named is the first such row of the split as loaded (local files
+    were checked per file, with line numbers, by local_files)."""
+    _check_columns(split, spec, name, split_name)
+    for value in split.unique(spec.label_field):
+        try:
+            label_id(value, spec.labels)
+        except ValueError as e:
+            row = next(i for i, v in enumerate(split[spec.label_field])
+                       if repr(v) == repr(value))  # repr: NaN equals NaN
+            raise DataError(f"domains.{name}: row {row} of split '{split_name}': {e}") from None
+
+
 def _to_rows(split, spec: DomainSpec, name: str, split_name: str) -> list[dict]:
     _check_columns(split, spec, name, split_name)
     names = spec.labels
     rows = []
     for i, (text, label) in enumerate(zip(split[spec.text_field], split[spec.label_field])):
-        if isinstance(label, str) and not label.lstrip("-").isdigit():
-            if label not in names:
-                raise DataError(f"domains.{name}: row {i} of '{split_name}' has label '{label}', "
-                                f"which is not in labels {names}")
-            label_id = names.index(label)
-        else:
-            label_id = int(label)
-            if not 0 <= label_id < len(names):
-                raise DataError(f"domains.{name}: row {i} of '{split_name}' has label id "
-                                f"{label_id}, but labels lists only {len(names)} names")
+        try:
+            label = label_id(label, names)
+        except ValueError as e:
+            raise DataError(f"domains.{name}: row {i} of split '{split_name}': {e}") from None
         if text is None or not str(text).strip():
             continue
-        rows.append({"text": " ".join(str(text).split()), "label": label_id,
-                     "label_name": names[label_id]})
+        rows.append({"text": " ".join(str(text).split()), "label": label,
+                     "label_name": names[label]})
     if not rows:
         raise DataError(f"domains.{name}: split '{split_name}' is empty")
     return rows
@@ -115,7 +121,7 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
     train_split = ds[spec.train_split]
     if len(train_split) == 0:
         raise DataError(f"domains.{name}: split '{spec.train_split}' is empty")
-    _check_columns(train_split, spec, name, spec.train_split)
+    _check_labels(train_split, spec, name, spec.train_split)
     if spec.test_split is None:
         if spec.source == "builtin":
             test_split = ds["test"]
@@ -130,6 +136,7 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
             raise DataError(f"domains.{name}.test_split: no split '{spec.test_split}' "
                             f"(splits: {list(ds)})")
         test_split = ds[spec.test_split]
+        _check_labels(test_split, spec, name, spec.test_split)
     if spec.max_train and len(train_split) > spec.max_train:
         train_split = train_split.shuffle(seed=seed).select(range(spec.max_train))
     if spec.max_test and len(test_split) > spec.max_test:

@@ -119,7 +119,9 @@ def table9_reference(run: RunData, params: Params) -> Table:
         spec = params.domains.get(r["domain"])
         source = ""
         if spec is not None:
-            source = spec.source + (f": {spec.path}" if spec.path else
+            path = (", ".join(f"{k}: {v}" for k, v in spec.path.items())
+                    if isinstance(spec.path, dict) else spec.path)
+            source = spec.source + (f": {path}" if path else
                                     f": {spec.builtin}" if spec.builtin else "")
             if spec.config_name:
                 source += f" ({spec.config_name})"
