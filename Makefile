@@ -77,9 +77,9 @@ reproduce: setup profile
 	$(BIN)/dvc repro
 	@mkdir -p data && touch data/.computed-here
 	@echo
-	@cat paper_figures/claims.md
-	@echo
-	@echo "Done. Every table and figure: $(abspath paper_figures)/index.html"
+	@awk '/^## /{exit} {print}' paper_figures/claims.md
+	@echo "Done. The claims in full: $(abspath paper_figures)/claims.md (make verify)"
+	@echo "Every table and figure: $(abspath paper_figures)/index.html"
 	@echo "Against the committed results: make compare (or dvc metrics diff)"
 
 repro: reproduce
