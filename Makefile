@@ -117,7 +117,13 @@ clean-outputs:
 docker-build:
 	docker build $(if $(filter-out 0,$(shell id -u)),--build-arg USER_UID=$(shell id -u) --build-arg USER_GID=$(shell id -g)) -t $(IMAGE) .
 
+# HF_TOKEN (gated hub repos such as Llama-2) and OPENAI_API_KEY (the API models) are passed
+# through when set; data/ lives on a volume, so a crash or a second run loses nothing (finished
+# cells, unfinished generation shards and metrics all survive the container); data/raw is
+# bind-mounted from here over it, read-only, so edited raw data is never shadowed by the volume.
 docker-reproduce: docker-build
 	docker run --rm --gpus all -v synthlens-hf:/cache/hf -v synthlens-dvc:/cache/dvc \
+	  -v synthlens-data:/home/synthlens/app/data -v $(CURDIR)/data/raw:/home/synthlens/app/data/raw:ro \
+	  $(if $(HF_TOKEN),-e HF_TOKEN) $(if $(OPENAI_API_KEY),-e OPENAI_API_KEY) \
 	  -v $(CURDIR)/paper_figures:/home/synthlens/app/paper_figures $(IMAGE) \
 	  make reproduce $(if $(PROFILE),PROFILE=$(PROFILE))

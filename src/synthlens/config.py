@@ -273,7 +273,9 @@ class DryRunSpec(Strict):
 
 
 class Params(Strict):
-    profile: Literal["mini", "paper"]
+    profile: Literal["mini", "paper", "gpu-small"]
+    require_gpu: bool = Field(default=False, description="refuse to start without a usable GPU "
+                              "(SYNTHLENS_DEVICE=cpu overrides on purpose)")
     seed: int = 0
     domains: dict[str, DomainSpec]
     models: dict[str, ModelSpec]
