@@ -13,11 +13,12 @@ import logging
 import shutil
 from pathlib import Path
 
-from .backends import load_backend
-from .config import Params
-from .generation import Request, pick_examples, render_prompt, sample_seed
-from .layout import reference_dir, shard_dir, synthetic_file
-from .records import read_jsonl, write_json, write_jsonl
+from ..config import Params
+from ..generation.backends import load_backend
+from ..generation.prompts import pick_examples, render_prompt
+from ..generation.sampling import Request, sample_seed
+from ..layout import reference_dir, shard_dir, synthetic_file
+from ..records import read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 

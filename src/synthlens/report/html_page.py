@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from .config import Params
-from .report import Manifest, RunData
-from .report_tables import provenance_tables
+from ..config import Params
+from .manifest import Manifest
+from .rundata import RunData
+from .tables import provenance_tables
 from .tabular import Table, to_html
 
 E = html.escape

@@ -6,8 +6,8 @@ import functools
 
 import numpy as np
 
-from .config import EncoderSpec
-from .hub import encoder_path, missing_hint
+from ..config import EncoderSpec
+from ..hub import encoder_path, missing_hint
 
 
 def resolve(spec: EncoderSpec) -> str:

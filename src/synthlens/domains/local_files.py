@@ -16,7 +16,7 @@ import numbers
 import re
 from pathlib import Path
 
-from .hub import MissingResource
+from ..hub import MissingResource
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json"}
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")

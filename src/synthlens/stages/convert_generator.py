@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from .config import Params
-from .hub import MissingResource, package_dir
-from .layout import generator_dir
+from ..config import Params
+from ..hub import MissingResource, package_dir
+from ..layout import generator_dir
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from .config import Params
-from .hub import MissingResource, is_offline
+from ..config import Params
+from ..hub import MissingResource, is_offline
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Params
+from ..config import Params
+from .manifest import Artefact
+from .rundata import CHARACTERISTICS, LABELS, TRADEOFFS, RunData, closest_to_default, family_line
 from .tabular import is_number
-from .report import (CHARACTERISTICS, LABELS, TRADEOFFS, Artefact, RunData, closest_to_default,
-                     family_line)
 
 PER_DOMAIN_DIR = "per_domain"
 NO_SIZE = "no data: this run has no models with size_b"

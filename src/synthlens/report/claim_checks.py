@@ -1,99 +1,23 @@
-"""Stage verify: the paper's six stated claims as executable checks over this run's metrics.
+"""The paper's six claims as executable checks, one function per claim, over Table 2's means
+of this run (claims.Means).
 
-Each claim gets a verdict, PASS, FAIL or NOT RUN (the run lacks the models or decodings the
-claim is about), the operationalisation in words, and the numbers behind it. Every number is
-a mean over domains, the same as in Table 2 (report stage). Exit status (main): 0 whenever the
-run's metrics are readable, whatever the verdicts; 2 for a malformed run (no metrics files,
-unreadable JSON, missing keys).
-
-The thresholds below are this project's choices (the paper gives none); they are printed with
-every verdict.
+Each check returns a ClaimResult: a verdict, PASS, FAIL or NOT RUN (the run lacks the models or
+decodings the claim is about), the operationalisation in words, and the numbers behind it.
+Every number is a mean over domains, the same as in Table 2 (report stage).
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
-import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from .config import Params
-from .layout import DATA
-from .report import INSTRUCT_SUFFIX, MalformedRun, RunData, domain_means, load_run
-from .tabular import Table, is_number, to_markdown
+from ..config import Params
+from .claims import (FAIL, NOT_RUN, PASS, SAME_TOL, TOPP_TOL, WORST_SHARE, ClaimResult, Means,
+                     majority)
+from .rundata import INSTRUCT_SUFFIX, RunData
+from .tabular import Table, is_number
 
-log = logging.getLogger(__name__)
-
-PASS, FAIL, NOT_RUN = "PASS", "FAIL", "NOT RUN"
-SAME_TOL = 0.03      # claim 3: a difference within ±0.03 counts as "the same"
-TOPP_TOL = 0.05      # claim 5: top-p point within 0.05 of the temperature curve is "on" it
-WORST_SHARE = 2 / 3  # claim 2: "among the worst" = below at least 2/3 of the other models
-
-CLAIMS = {
-    1: "Instruction-tuned models are more faithful but less diverse and less conform than "
-       "their vanilla counterparts at the same temperature.",
-    2: "ChatGPT is very faithful but simple, not diverse and not conform, and its datasets "
-       "perform among the worst.",
-    3: "Llama-2 improves over Llama only in conformity; faithfulness stays the same.",
-    4: "Falcon-7B is worse on the diversity-faithfulness and diversity-conformity trade-offs.",
-    5: "Temperature drives the trade-offs; the top-p 0.9 point lies on the temperature curve.",
-    6: "Diversity vs conformity is roughly quadratic (inverted U).",
-}
 LLAMA = re.compile(r"^llama-(\d+(?:_\d+)?b)$", re.IGNORECASE)
 LLAMA2 = re.compile(r"^llama-2-(\d+(?:_\d+)?b)$", re.IGNORECASE)
-
-
-@dataclass
-class ClaimResult:
-    number: int
-    verdict: str
-    operationalisation: str
-    reason: str
-    tables: list[Table] = field(default_factory=list)
-
-    @property
-    def claim(self) -> str:
-        return CLAIMS[self.number]
-
-
-# ------------------------------------------------------------------------ helpers
-def majority(flags: list[bool]) -> bool:
-    return bool(flags) and sum(flags) > len(flags) / 2
-
-
-class Means:
-    """Table 2's numbers: means over domains per (model, decoding), this run's grid only."""
-
-    def __init__(self, run: RunData, params: Params):
-        self.params = params
-        self.by = {(r["model"], r["decoding"]): r for r in domain_means(run)
-                   if r["kind"] == "synthetic"}
-        self.models = [m for m in params.grid.models if any(k[0] == m for k in self.by)]
-
-    def get(self, model: str, decoding: str) -> dict | None:
-        return self.by.get((model, decoding))
-
-    def spec(self, model: str):
-        return self.params.models[model]
-
-    def zero_shot(self, family: str | None = None) -> list[str]:
-        return [m for m in self.models if not self.spec(m).shots and
-                (family is None or self.spec(m).family == family)]
-
-    def curve(self, model: str, x: str, y: str) -> list[dict]:
-        """The model's temperature points (top-p = 1) with both values, ordered by T."""
-        pts = [r for (m, _), r in self.by.items() if m == model and r["top_p"] == 1.0 and
-               is_number(r[x], r[y])]
-        return sorted(pts, key=lambda r: r["temperature"])
-
-    def comparable(self, a: dict | None, b: dict | None) -> bool:
-        """Both exist and were averaged over the same domains."""
-        return a is not None and b is not None and a["domains"] == b["domains"]
-
-
-def _f(v, digits: int = 3) -> str:
-    return "—" if not is_number(v) else f"{v:+.{digits}f}" if digits < 0 else f"{v:.{digits}f}"
 
 
 # ------------------------------------------------------------------------ claim 1
@@ -440,56 +364,7 @@ def claim6(means: Means) -> ClaimResult:
                        f"a < 0 for {sum(flags)}/{len(flags)} fitted models", [t])
 
 
-# ------------------------------------------------------------------------ output
+# ------------------------------------------------------------------------ all six
 def evaluate_claims(run: RunData, params: Params) -> list[ClaimResult]:
     means = Means(run, params)
     return [check(means) for check in (claim1, claim2, claim3, claim4, claim5, claim6)]
-
-
-def claims_markdown(results: list[ClaimResult], run: RunData, params: Params) -> str:
-    g = params.grid
-    lines = ["# The paper's claims, checked on this run", "",
-             f"Profile `{params.profile}`: {len(g.models)} models ({', '.join(g.models)}) × "
-             f"{len(g.domains)} domains ({', '.join(g.domains)}) × {len(g.decodings)} decodings "
-             f"({', '.join(g.decodings)}); {len(run.rows)} metrics files read.", "",
-             "Every number is a mean over domains as in Table 2 (`table2_models.md`); a model "
-             "pair is compared only where both were averaged over the same domains. Verdicts: "
-             "PASS, FAIL, or NOT RUN when the run lacks what the claim is about. Thresholds "
-             f"are this project's choices: same = within ±{SAME_TOL}, on the curve = within "
-             f"{TOPP_TOL}, among the worst = below {WORST_SHARE:.0%} of the other models.", ""]
-    if run.missing:
-        lines += [f"**{len(run.missing)} grid cell(s) have no metrics file** and are left out: " +
-                  ", ".join(run.missing), ""]
-    lines += ["| # | claim | verdict | numbers |", "|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| {r.number} | {r.claim} | **{r.verdict}** | {r.reason} |")
-    for r in results:
-        lines += ["", f"## Claim {r.number}: {r.verdict}", "", f"> {r.claim}", "",
-                  f"**How it is checked.** {r.operationalisation}", "",
-                  f"**Result.** {r.reason}.", ""]
-        for t in r.tables:
-            if t.rows:
-                lines.append(to_markdown(t, heading="###"))
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def main(params: Params, metrics_dir: str | Path = DATA / "metrics",
-         out_dir: str | Path = "paper_figures") -> int:
-    """Write out_dir/claims.md and print it. 0 unless the run is malformed (then 2)."""
-    out = Path(out_dir)
-    try:
-        run = load_run(params, metrics_dir)
-    except MalformedRun as e:
-        stale = out / "claims.md"
-        if stale.is_file():
-            stale.unlink()  # never leave verdicts of an older run behind
-        print(f"synthlens verify: malformed run: {e}", file=sys.stderr)
-        return 2
-    results = evaluate_claims(run, params)
-    text = claims_markdown(results, run, params)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "claims.md").write_text(text, encoding="utf-8")
-    print(text)
-    summary = ", ".join(f"{r.number}: {r.verdict}" for r in results)
-    log.info("verify: %s -> %s", summary, (out / "claims.md").resolve())
-    return 0

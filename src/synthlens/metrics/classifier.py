@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ClassifierSpec
+from ..config import ClassifierSpec
+from ..hub import missing_hint
 from .encoder import load_tokenizer, resolve, tokenize
-from .hub import missing_hint
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
-"""Generation through an OpenAI-compatible HTTP API (OpenAI, vLLM, TGI, llama.cpp server).
+"""The openai backend: generation through an OpenAI-compatible HTTP API (OpenAI, vLLM, TGI,
+llama.cpp server).
 
-Stdlib only, so the paper profile's API models need no extra dependency. Requests run in a
+The HTTP client is stdlib only, so the paper profile's API models need no extra dependency.
+Vanilla models use the completion endpoint, instruct models the chat endpoint. Requests run in a
 bounded thread pool; transient failures (429, 5xx, timeouts, dropped connections) are retried
 with exponential backoff, anything else fails at once so a bad model name or key is reported
 in seconds instead of after a long retry loop.
@@ -17,6 +19,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from http.client import HTTPException
+
+from ..config import DecodingSpec, Params
+from ..hub import MissingResource
+from .prompts import clean_output
+from .sampling import Request
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +180,29 @@ def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
         raise
     pool.shutdown()
     return results
+
+
+class OpenAIBackend:
+    """The backend interface (see backends.py) over generate() above."""
+
+    def __init__(self, params: Params, model_name: str, domain: str):
+        self.spec = params.model(model_name)
+        api = self.spec.api
+        if api.api_key_env and not os.environ.get(api.api_key_env) and \
+                "api.openai.com" in api.base_url:
+            raise MissingResource(f"models.{model_name}: set the API key in ${api.api_key_env}")
+        self.config = OpenAIBackendConfig(
+            base_url=api.base_url, model=api.model,
+            endpoint="chat" if self.spec.family == "instruct" else "completion",
+            api_key_env=api.api_key_env, max_concurrency=api.max_concurrency,
+            timeout_s=api.timeout_s, max_retries=api.max_retries)
+        self.path, self.revision, self.device = api.base_url, api.model, "api"
+
+    def model_input(self, prompt: str) -> str:
+        return prompt  # the server applies the chat template on the chat endpoint
+
+    def complete(self, requests: list[Request], decoding: DecodingSpec,
+                 max_new_tokens: int) -> list[str]:
+        texts = generate(self.config, [r.text for r in requests], [r.seed for r in requests],
+                         decoding.temperature, decoding.top_p, max_new_tokens)
+        return [clean_output(t) for t in texts]

@@ -1,17 +1,9 @@
-"""Stage report: this run's metrics files as the paper's tables and figures, in paper_figures/.
+"""The run data every report module reads: this run's metrics files as flat rows (RunData),
+checked on loading (MalformedRun), their means over domains, the names of the characteristics
+and trade-offs, model-name helpers, and the flat rows written as results.csv / results.md.
 
 Only the metrics of the current grid (params `grid`) are read, so stale files of an older
-grid never leak into a table. What is written (see paper_figures/README.md):
-
-- results.{csv,md}, tradeoffs.csv (+ two more trade-off CSVs for `dvc plots`);
-- Figure 2 (trade-offs over temperature, mean over domains), Figures 5/6 (the same per
-  domain, in per_domain/), Appendix D (the trade-offs over model size);
-- Table 2 (per model and decoding), the per-domain table, Table 5 (prompts), Table 9
-  (reference datasets), few-shot vs zero-shot, correlations, provenance.md;
-- index.html: every table and figure and the verdicts on the paper's claims (computed here
-  with synthlens.verify from the same metrics, so the page is never out of date).
-
-Loading lives here; table builders in report_tables.py, plots in report_figures.py.
+grid never leak into a table.
 """
 from __future__ import annotations
 
@@ -24,8 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Params
-from .layout import DATA
+from ..config import Params
+from ..layout import DATA
 
 log = logging.getLogger(__name__)
 
@@ -232,76 +224,3 @@ def markdown_table(rows: list[dict]) -> str:
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------- the stage
-@dataclass
-class Artefact:
-    file: str                 # relative to the output directory
-    section: str              # heading it belongs to in index.html
-    kind: str                 # table | figure | text | data
-    title: str = ""
-    no_data: str | None = None   # figures: the message written on an empty figure
-
-
-@dataclass
-class Manifest:
-    out: Path
-    artefacts: list[Artefact] = field(default_factory=list)
-
-    def files(self) -> list[str]:
-        return [a.file for a in self.artefacts]
-
-    def no_data(self) -> dict[str, str]:
-        return {a.file: a.no_data for a in self.artefacts if a.no_data}
-
-
-def run(params: Params, out: str | Path = "paper_figures",
-        metrics_dir: str | Path = DATA / "metrics") -> Manifest:
-    """Write every table and figure of this run under out; returns what was written."""
-    from . import html_page, report_figures, report_tables, verify
-    from .tabular import write_table
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    run_data = load_run(params, metrics_dir)
-    means = domain_means(run_data)
-    manifest = Manifest(out)
-    add = manifest.artefacts.append
-
-    write_csv(run_data.rows, out / "results.csv")
-    write_csv(means, out / "tradeoffs.csv")
-    (out / "results.md").write_text(
-        "# Results of this run\n\n## Every dataset\n\n" + markdown_table(run_data.rows) +
-        "\n## Mean over domains\n\n" + markdown_table(means))
-    add(Artefact("results.csv", "All datasets", "data", "Every dataset of this run"))
-    add(Artefact("results.md", "All datasets", "data", "Every dataset of this run"))
-    add(Artefact("tradeoffs.csv", "All datasets", "data",
-                 "Means over domains (dvc plots: diversity vs MAUVE)"))
-    for x, y, stem, _ in TRADEOFFS[1:]:  # dvc plots takes one x/y per file
-        name = f"tradeoffs_{stem}.csv"
-        write_csv([r for r in means if not (math.isnan(r[x]) or math.isnan(r[y]))],
-                  out / name)
-        add(Artefact(name, "All datasets", "data", f"dvc plots: {x} vs {y}"))
-
-    for a in report_figures.write_all(run_data, means, params, out):
-        add(a)
-    tables = report_tables.build_all(run_data, means, params)
-    for section, table in tables:
-        for path in write_table(table, out):
-            add(Artefact(path.name, section, "table", table.title))
-    provenance = report_tables.provenance_markdown(run_data)
-    (out / "provenance.md").write_text(provenance)
-    add(Artefact("provenance.md", "Provenance", "text", "Provenance of every metrics file"))
-
-    # the verdicts are recomputed here rather than read from claims.md (stage verify): DVC
-    # lets only one stage write a file, and this way the page always matches the tables
-    claims = verify.evaluate_claims(run_data, params)
-    html_page.write(out / "index.html", manifest, tables, claims, run_data, params)
-    add(Artefact("index.html", "index", "text", "Everything above on one page"))
-    empty = manifest.no_data()
-    log.info("report: %d metrics files -> %d files in %s (%d figures without data)",
-             len(run_data.rows), len(manifest.artefacts), out.resolve(), len(empty))
-    print(f"\nTables and figures of this run are in {out.resolve()}/ "
-          f"(open {out.resolve() / 'index.html'})")
-    return manifest

@@ -1,14 +1,15 @@
-"""Stage featurize: MAUVE features of a domain's reference data, computed once and cached."""
+"""Stage featurize: MAUVE features of a domain's reference data (a seeded subsample of each
+split), computed once and cached for every evaluate cell of the domain."""
 from __future__ import annotations
 
 import logging
 
 import numpy as np
 
-from .config import Params
-from .encoder import embed
-from .layout import features_file, reference_dir
-from .records import read_jsonl
+from ..config import Params
+from ..layout import features_file, reference_dir
+from ..metrics.encoder import embed
+from ..records import read_jsonl, write_npz
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +28,6 @@ def run(params: Params, domain: str) -> None:
         texts = [r["text"] for r in read_jsonl(reference_dir(domain) / f"{split}.jsonl")]
         out[split] = embed(params.featurizer, seeded_subsample(texts, n, params.seed))
     path = features_file(domain)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **out)
-    tmp.replace(path)
+    write_npz(path, out)
     log.info("featurize %s: train %s, test %s -> %s", domain, out["train"].shape,
              out["test"].shape, path)
-
-
-def load(domain: str) -> dict[str, np.ndarray]:
-    path = features_file(domain)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run the featurize stage (dvc repro)")
-    with np.load(path) as f:
-        return {k: f[k] for k in f.files}

@@ -2,7 +2,7 @@
 GPU hours from a stated throughput (params: dry_run)."""
 from __future__ import annotations
 
-from .config import Params
+from ..config import Params
 
 
 def _prompt_tokens(params: Params, model: str, domain: str) -> int:

@@ -1,23 +1,17 @@
-"""Stage prepare: a domain's reference data as train/test JSONL with integer labels.
+"""A domain's reference data as (train, test) rows with integer labels, from any source.
 
 Local files and hub datasets both go through datasets.load_dataset (local files after
 local_files has read them and named any broken line); the builtin domains are written by
-builtin_domains and then read back through the same code.
+builtin and then read back through the same code.
 """
 from __future__ import annotations
 
-import logging
-
-from .builtin_domains import make_split
-from .config import DomainSpec, Params
-from .hub import is_offline, missing_hint
-from .layout import reference_dir
+from ..config import DomainSpec
+from ..hub import is_offline, missing_hint
+from .builtin import make_split
 from .local_files import DataError, check_local, label_id
-from .records import write_jsonl
 
-__all__ = ["DataError", "load_reference", "run"]
-
-log = logging.getLogger(__name__)
+__all__ = ["DataError", "load_reference"]
 
 
 def _root_cause(e: BaseException) -> str:
@@ -148,12 +142,3 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
         raise DataError(f"domains.{name}: labels {[spec.labels[i] for i in sorted(missing)]} "
                         "never occur in the train split")
     return train, test
-
-
-def run(params: Params, domain: str) -> None:
-    spec = params.domain(domain)
-    train, test = load_reference(spec, domain, params.seed)
-    out = reference_dir(domain)
-    write_jsonl(out / "train.jsonl", train)
-    write_jsonl(out / "test.jsonl", test)
-    log.info("prepare %s: %d train, %d test examples -> %s", domain, len(train), len(test), out)

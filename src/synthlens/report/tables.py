@@ -5,9 +5,9 @@ import json
 import math
 from collections import defaultdict
 
-from .config import Params
-from .generation import render_prompt
-from .report import CHARACTERISTICS, LABELS, FEWSHOT_SUFFIX, RunData
+from ..config import Params
+from ..generation.prompts import render_prompt
+from .rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData
 from .tabular import Change, Stat, Table, number_or_nan, to_markdown
 
 HEADERS = {c: LABELS[c] for c in CHARACTERISTICS}

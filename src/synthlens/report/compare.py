@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .config import Params
+from ..config import Params
 
 CHARACTERISTICS = ("diversity", "mauve", "faithfulness", "complexity", "performance")
 

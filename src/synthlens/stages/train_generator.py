@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 import math
 
-from .config import Params
-from .generation import render_prompt
-from .layout import generator_dir, reference_dir
-from .records import read_jsonl, write_json
+from ..config import Params
+from ..generation.prompts import render_prompt
+from ..layout import generator_dir, reference_dir
+from ..records import read_jsonl, write_json
 
 log = logging.getLogger(__name__)
 EOS = "<|endoftext|>"
