@@ -47,7 +47,9 @@ def stage_times(log: str) -> dict[str, float]:
 
 
 def scratch_project(dest: Path) -> Path:
-    for name in ("dvc.yaml", "params.yaml"):
+    # .dvcignore keeps Python's __pycache__ out of the hash of the source directories that
+    # stages depend on (src/synthlens/generation, ...)
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
         shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "src", dest / "src")
     shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")

@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
-from synthlens.backends import HFBackend, load_backend
 from synthlens.config import DecodingSpec, Params, load_params
-from synthlens.generation import Request
+from synthlens.generation.backends import load_backend
+from synthlens.generation.hf_backend import HFBackend
+from synthlens.generation.sampling import Request
 from synthlens.layout import shard_dir, synthetic_file
 from synthlens.records import read_jsonl
 
@@ -129,7 +130,7 @@ def api_model(url, family):
 @pytest.mark.parametrize("family, endpoint", [("instruct", "/v1/chat/completions"),
                                               ("vanilla", "/v1/completions")])
 def test_openai_backend_through_generate(tmp_path, monkeypatch, server, family, endpoint):
-    from synthlens import generate
+    from synthlens.stages import generate
 
     monkeypatch.chdir(tmp_path)
     params = Params.model_validate(paper_like(tmp_path, {"api-model": api_model(server.url,
@@ -177,7 +178,7 @@ def test_kill_9_in_the_middle_then_rerun_loses_and_duplicates_nothing(tmp_path):
 
 # ------------------------------------------------------------- the paper profile itself
 def test_paper_profile_validates_and_dry_run_lists_the_grid():
-    from synthlens.plan import grid_rows
+    from synthlens.tools.plan import grid_rows
 
     params = load_params(ROOT / "profiles" / "paper.yaml")
     assert params.profile == "paper"
@@ -199,7 +200,7 @@ def test_dry_run_cli_prints_every_cell_and_the_estimate():
 
 
 def test_download_lists_what_the_paper_profile_needs():
-    from synthlens.download import needs
+    from synthlens.tools.download import needs
 
     items = needs(load_params(ROOT / "profiles" / "paper.yaml"))
     ids = {repo for _, repo, _, _ in items}
@@ -209,7 +210,7 @@ def test_download_lists_what_the_paper_profile_needs():
 
 
 def test_download_refuses_to_run_offline(monkeypatch):
-    from synthlens.download import run
+    from synthlens.tools.download import run
     from synthlens.hub import MissingResource
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

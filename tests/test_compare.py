@@ -1,5 +1,5 @@
 """make compare: committed vs this run, per dataset, within tolerance."""
-from synthlens.compare import compare_metrics, format_table
+from synthlens.report.compare import compare_metrics, format_table
 
 TOL = {"diversity": 0.01, "mauve": 0.05, "faithfulness": 0.05, "complexity": 0.1,
        "performance": 0.05}

@@ -5,13 +5,14 @@ import pytest
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from synthlens import generate
-from synthlens.backends import HFBackend
 from synthlens.config import DecodingSpec, load_params
-from synthlens.generation import Request, clean_output, sample, sample_seed
+from synthlens.generation.hf_backend import HFBackend
+from synthlens.generation.prompts import clean_output
+from synthlens.generation.sampling import Request, sample, sample_seed
 from synthlens.layout import generator_dir, shard_dir, synthetic_file
 from synthlens.records import read_jsonl
-from synthlens.train_generator import build_tokenizer
+from synthlens.stages import generate
+from synthlens.stages.train_generator import build_tokenizer
 
 from conftest import ROOT
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synthlens import report
+from synthlens.stages import report
 from test_report import make_params, write_metrics
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from synthlens.metrics import (TooFewTokens, conformity, diversity, label_accuracy, mean_std,
-                               stratified_split)
+from synthlens.metrics.characteristics import (TooFewTokens, conformity, diversity,
+                                               label_accuracy, mean_std, stratified_split)
 
 
 def words(text):

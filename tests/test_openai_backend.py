@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from synthlens.openai_backend import BackendError, OpenAIBackendConfig, generate
+from synthlens.generation.openai_backend import BackendError, OpenAIBackendConfig, generate
 
 KEY_ENV = "SYNTHLENS_TEST_API_KEY"
 

@@ -150,7 +150,7 @@ def test_synthetic_labels_shuffled_give_near_chance_faithfulness(pipeline):
     """Faithfulness with random labels: the reference classifier agrees about 1/L of the time."""
     import random
 
-    from synthlens import classifier
+    from synthlens.metrics import classifier
     from synthlens.records import read_jsonl
 
     root, _ = pipeline

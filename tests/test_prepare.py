@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from synthlens.builtin_domains import make_split
 from synthlens.config import DomainSpec
+from synthlens.domains.builtin import make_split
+from synthlens.domains.reference import DataError, load_reference
 from synthlens.hub import MissingResource
-from synthlens.prepare import DataError, load_reference
 
 from conftest import ROOT, run_cli
 
@@ -91,13 +91,13 @@ def test_bad_label_line_is_the_files_own_line(tmp_path):
 def test_hub_label_rows_are_counted_before_shuffling():
     import datasets
 
-    from synthlens import prepare
+    from synthlens.domains import reference
 
     split = datasets.Dataset.from_dict({"text": [f"t{i}" for i in range(10)],
                                         "label": [0, 1] * 3 + [-1] + [0, 1, 0]})
     spec = DomainSpec(source="hub", path="some/data", labels=["neg", "pos"], subject="note")
     with pytest.raises(DataError, match="row 6 of split 'train': label id -1 is out of range"):
-        prepare._check_labels(split, spec, "d", "train")
+        reference._check_labels(split, spec, "d", "train")
 
 
 def test_empty_dataset(tmp_path):
@@ -199,7 +199,7 @@ def test_a_datasets_failure_shows_its_root_cause(tmp_path, monkeypatch):
 def test_label_ids_of_any_integer_type():
     import numpy as np
 
-    from synthlens.local_files import label_id
+    from synthlens.domains.local_files import label_id
 
     assert [label_id(v, ["a", "b"]) for v in ("b", "1", 1, 1.0, np.int64(1))] == [1] * 5
     for value, message in [(True, "label true is neither"), ("", "empty"), (None, "empty"),
@@ -296,7 +296,7 @@ def test_cli_errors_on_bad_local_data(tmp_path, mini_params, write_params, conte
 def test_classes_stored_as_splits_are_joined_and_labelled(tmp_path):
     import datasets
 
-    from synthlens import prepare
+    from synthlens.domains import reference
 
     ds = datasets.DatasetDict({
         "askscience": datasets.Dataset.from_dict({"title": [f"why q{i}" for i in range(10)]}),
@@ -305,8 +305,8 @@ def test_classes_stored_as_splits_are_joined_and_labelled(tmp_path):
     spec = DomainSpec(source="hub", path="some/reddit", text_field="title",
                       split_labels={"askscience": "science", "AskHistorians": "history"},
                       labels=["science", "history"], subject="question", test_ratio=0.2)
-    joined = prepare._join_split_labels(ds, spec, "eli5")
-    train = prepare._to_rows(joined["train"], spec, "eli5", "train")
+    joined = reference._join_split_labels(ds, spec, "eli5")
+    train = reference._to_rows(joined["train"], spec, "eli5", "train")
     assert len(train) == 20
     assert {r["label_name"] for r in train if r["text"].startswith("why")} == {"science"}
     assert {r["label_name"] for r in train if r["text"].startswith("when")} == {"history"}

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from synthlens import report, verify
 from synthlens.config import Params
+from synthlens.report import claim_checks, rundata
+from synthlens.stages import report, verify
 
 DOMAINS = ["sst2", "ag_news"]
 DECODINGS = {"t0_5": (0.5, 1.0), "t1_0": (1.0, 1.0), "t1_5": (1.5, 1.0), "p0_9": (1.0, 0.9)}
@@ -239,7 +240,7 @@ def verdicts(out: Path) -> dict[int, str]:
 def test_verify_pass_fail_and_not_run(tmp_path, capsys):
     params = make_params()
     write_metrics(tmp_path / "metrics", params)
-    assert verify.main(params, tmp_path / "metrics", tmp_path / "out") == 0
+    assert verify.run(params, tmp_path / "metrics", tmp_path / "out") == 0
     v = verdicts(tmp_path / "out")
     assert v[1] == "PASS"      # instruct: more faithful, less diverse, less conform
     assert v[3] == "FAIL"      # llama-2-7b is less conform than llama-7b
@@ -254,7 +255,7 @@ def test_verify_pass_fail_and_not_run(tmp_path, capsys):
 def test_verify_fail_exits_zero(tmp_path):
     params = make_params()
     write_metrics(tmp_path / "metrics", params, instruct_more_diverse=True)
-    assert verify.main(params, tmp_path / "metrics", tmp_path / "out") == 0
+    assert verify.run(params, tmp_path / "metrics", tmp_path / "out") == 0
     assert verdicts(tmp_path / "out")[1] == "FAIL"
     assert "less diverse: 0/" in (tmp_path / "out" / "claims.md").read_text()
 
@@ -262,7 +263,7 @@ def test_verify_fail_exits_zero(tmp_path):
 def test_verify_without_same_base_pair_compares_the_groups(tmp_path):
     params = make_params(models=["llama-2-7b", "llama-2-13b-chat"])
     write_metrics(tmp_path / "metrics", params)
-    assert verify.main(params, tmp_path / "metrics", tmp_path / "out") == 0
+    assert verify.run(params, tmp_path / "metrics", tmp_path / "out") == 0
     text = (tmp_path / "out" / "claims.md").read_text()
     assert "no same-base pair" in text and verdicts(tmp_path / "out")[1] == "PASS"
 
@@ -270,37 +271,37 @@ def test_verify_without_same_base_pair_compares_the_groups(tmp_path):
 def test_verify_malformed_runs_exit_nonzero(tmp_path, capsys):
     params = make_params()
     (tmp_path / "empty").mkdir()
-    assert verify.main(params, tmp_path / "empty", tmp_path / "out") != 0
+    assert verify.run(params, tmp_path / "empty", tmp_path / "out") != 0
     assert not (tmp_path / "out" / "claims.md").exists()
     assert "no metrics files" in capsys.readouterr().err
 
     write_metrics(tmp_path / "bad", params)
     (tmp_path / "bad" / "llama-7b" / "sst2" / "t1_0.json").write_text("{not json")
-    assert verify.main(params, tmp_path / "bad", tmp_path / "out") != 0
+    assert verify.run(params, tmp_path / "bad", tmp_path / "out") != 0
 
     write_metrics(tmp_path / "lacking", params)
     path = tmp_path / "lacking" / "llama-7b" / "sst2" / "t1_0.json"
     m = json.loads(path.read_text())
     del m["mauve"]
     path.write_text(json.dumps(m))
-    assert verify.main(params, tmp_path / "lacking", tmp_path / "out") != 0
+    assert verify.run(params, tmp_path / "lacking", tmp_path / "out") != 0
     assert "missing keys ['mauve']" in capsys.readouterr().err
 
 
 def test_report_refuses_an_empty_metrics_dir(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(report.MalformedRun):
+    with pytest.raises(rundata.MalformedRun):
         report.run(make_params(), tmp_path / "out", tmp_path / "empty")
 
 
 def test_claim_helpers():
-    assert verify.distance_to_curve([(0, 0), (1, 0)], (0.5, 0.2)) == pytest.approx(0.2)
-    assert verify.distance_to_curve([(0, 0), (1, 0)], (2, 0)) == pytest.approx(1.0)
-    assert verify.interpolate([(0, 0), (1, 1)], 0.25) == pytest.approx(0.25)
-    assert verify.interpolate([(0, 0), (1, 1)], 2) is None
-    a, _, _ = verify.quadratic([0.1, 0.3, 0.5], [0.2, 0.5, 0.3])
+    assert claim_checks.distance_to_curve([(0, 0), (1, 0)], (0.5, 0.2)) == pytest.approx(0.2)
+    assert claim_checks.distance_to_curve([(0, 0), (1, 0)], (2, 0)) == pytest.approx(1.0)
+    assert claim_checks.interpolate([(0, 0), (1, 1)], 0.25) == pytest.approx(0.25)
+    assert claim_checks.interpolate([(0, 0), (1, 1)], 2) is None
+    a, _, _ = claim_checks.quadratic([0.1, 0.3, 0.5], [0.2, 0.5, 0.3])
     assert a < 0
-    assert report.base_name("llama-2-7b-chat") == "llama-2-7b"
-    assert report.base_name("qwen2_5-7b-instruct") == "qwen2_5-7b"
-    assert report.family_line("qwen2_5-1_5b-instruct") == "qwen2_5"
-    assert report.family_line("llama-2-13b-chat") == "llama-2"
+    assert rundata.base_name("llama-2-7b-chat") == "llama-2-7b"
+    assert rundata.base_name("qwen2_5-7b-instruct") == "qwen2_5-7b"
+    assert rundata.family_line("qwen2_5-1_5b-instruct") == "qwen2_5"
+    assert rundata.family_line("llama-2-13b-chat") == "llama-2"

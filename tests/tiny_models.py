@@ -14,7 +14,7 @@ CORPUS = ["Write a positive movie review.", "The plot was gripping and the cast 
 
 
 def tokenizer(chat: bool):
-    from synthlens.train_generator import build_tokenizer
+    from synthlens.stages.train_generator import build_tokenizer
 
     tok = build_tokenizer(CORPUS, vocab_size=300)
     if chat:

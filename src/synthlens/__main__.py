@@ -1,3 +1,4 @@
+"""python -m synthlens: the command line of cli.py."""
 import sys
 
 from .cli import main

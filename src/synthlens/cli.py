@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -9,23 +10,27 @@ import time
 
 from .config import ConfigError, load_params
 from .hub import MissingResource
+from .layout import DATA
 
-STAGES = {
-    "validate": (),
-    "plan": (),
-    "download": (),
-    "prepare": ("domain",),
-    "train-generator": ("domain",),
-    "convert-generator": ("model",),
-    "describe-generator": ("model",),
-    "generate": ("model", "domain", "decoding"),
-    "featurize": ("domain",),
-    "train-reference": ("domain",),
-    "evaluate": ("model", "domain", "decoding"),
-    "evaluate-reference": ("domain",),
-    "report": (),
-    "verify": (),
-    "compare": (),
+# Every subcommand: the module under synthlens that runs it (its run() function) and the names
+# it needs. dvc.yaml runs the stages.* ones: stage <name> lives in src/synthlens/stages/<name>.py,
+# the first of the stage's deps. validate is answered here.
+COMMANDS = {
+    "validate": (None, ()),
+    "plan": ("tools.plan", ()),
+    "download": ("tools.download", ()),
+    "prepare": ("stages.prepare", ("domain",)),
+    "train-generator": ("stages.train_generator", ("domain",)),
+    "convert-generator": ("stages.convert_generator", ("model",)),
+    "describe-generator": ("stages.describe_generator", ("model",)),
+    "generate": ("stages.generate", ("model", "domain", "decoding")),
+    "featurize": ("stages.featurize", ("domain",)),
+    "train-reference": ("stages.train_reference", ("domain",)),
+    "evaluate": ("stages.evaluate", ("model", "domain", "decoding")),
+    "evaluate-reference": ("stages.evaluate_reference", ("domain",)),
+    "report": ("stages.report", ()),
+    "verify": ("stages.verify", ()),
+    "compare": ("report.compare", ()),
 }
 
 
@@ -41,56 +46,26 @@ def _quiet_libraries(stage: str) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
-def _dispatch(params, args) -> None:
+def _dispatch(params, args) -> int:
     stage = args.stage
     if stage == "validate":
         g = params.grid
         print(f"params OK: profile {params.profile}, {len(g.models)} models x "
               f"{len(g.domains)} domains x {len(g.decodings)} decodings = "
               f"{len(g.models) * len(g.domains) * len(g.decodings)} cells")
-    elif stage == "plan":
-        from . import plan
-        plan.run(params)
-    elif stage == "download":
-        from . import download
-        download.run(params, list_only=args.list)
-    elif stage == "prepare":
-        from . import prepare
-        prepare.run(params, args.domain)
-    elif stage == "train-generator":
-        from . import train_generator
-        train_generator.run(params, args.domain)
-    elif stage == "convert-generator":
-        from . import convert_generator
-        convert_generator.run(params, args.model)
-    elif stage == "describe-generator":
-        from . import backends
-        backends.describe(params, args.model)
-    elif stage == "generate":
-        from . import generate
-        generate.run(params, args.model, args.domain, args.decoding)
-    elif stage == "featurize":
-        from . import featurize
-        featurize.run(params, args.domain)
-    elif stage == "train-reference":
-        from . import train_reference
-        train_reference.run(params, args.domain)
-    elif stage == "evaluate":
-        from . import evaluate
-        evaluate.run_cell(params, args.model, args.domain, args.decoding)
-    elif stage == "evaluate-reference":
-        from . import evaluate
-        evaluate.run_reference(params, args.domain)
+        return 0
+    module_name, needs = COMMANDS[stage]
+    module = importlib.import_module(f"{__package__}.{module_name}")
+    if stage == "download":
+        module.run(params, list_only=args.list)
     elif stage == "report":
-        from . import report
-        report.run(params, args.out)
+        module.run(params, args.out)
     elif stage == "verify":
-        from . import verify
-        from .layout import DATA
-        return verify.main(params, DATA / "metrics", args.out)
+        return module.run(params, DATA / "metrics", args.out)
     elif stage == "compare":
-        from . import compare
-        return compare.run(params, args.rev)
+        return module.run(params, args.rev)
+    else:
+        module.run(params, *(getattr(args, name) for name in needs))
     return 0
 
 
@@ -99,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", default="params.yaml", help="params file (default params.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="stage", required=True)
-    for name, needs in STAGES.items():
+    for name, (_, needs) in COMMANDS.items():
         p = sub.add_parser(name)
         for arg in needs:
             p.add_argument(f"--{arg}", required=True)
@@ -121,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     try:
         params = load_params(args.params)
-        for arg in STAGES[args.stage]:  # names must exist before any model is loaded
+        for arg in COMMANDS[args.stage][1]:  # names must exist before any model is loaded
             getattr(params, arg)(getattr(args, arg))
         rc = _dispatch(params, args)
     except (ConfigError, MissingResource, FileNotFoundError, ValueError) as e:

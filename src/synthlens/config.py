@@ -15,6 +15,8 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
+from .config_errors import format_errors
+
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 SPLIT_NAME = re.compile(r"\w+")  # what the datasets library accepts as a split name
@@ -364,33 +366,6 @@ class Params(Strict):
                 f"unknown decoding '{name}' (known: {sorted(self.decodings)})") from None
 
 
-def _format_errors(err: ValidationError, path: Path) -> str:
-    lines = [f"{path}: invalid parameters"]
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg, value = e["msg"], e.get("input")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (typo?)"
-        elif e["type"] in ("int_type", "float_type") and isinstance(value, bool):
-            msg += f", not {str(value).lower()}"
-        elif e["type"] in ("int_type", "float_type") and isinstance(value, str):
-            msg += f", not the text {value!r}" + _number_hint(value)
-        lines.append(f"  {key}: {msg}")
-    return "\n".join(lines)
-
-
-def _number_hint(text: str) -> str:
-    """YAML 1.1 reads 1e9 and 1.0e9 as text (an exponent needs a '.' and a sign): say how to
-    write the number that was meant."""
-    try:
-        number = float(text)
-    except ValueError:
-        return ""
-    if number.is_integer() and abs(number) < 1e18:
-        number = int(number)
-    return f" (YAML reads it as text; write {yaml.safe_dump(number).splitlines()[0]})"
-
-
 def load_params(path: str | Path = "params.yaml") -> Params:
     path = Path(path)
     if not path.is_file():
@@ -404,4 +379,4 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_errors(e, path)) from None
+        raise ConfigError(format_errors(e, path)) from None

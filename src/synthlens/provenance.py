@@ -1,4 +1,5 @@
-"""What a metrics file was computed from: code version, params hash, packages, device."""
+"""What a metrics file was computed from: code version, the params it used and their hash,
+packages, encoders, device."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,8 @@ import json
 import platform
 import subprocess
 from importlib import metadata
+
+from .config import Params
 
 PACKAGES = ("torch", "transformers", "datasets", "mauve-text", "dvc", "numpy", "synthlens")
 
@@ -45,3 +48,23 @@ def record(used_params: dict, models: dict[str, str | None]) -> dict:
     return {"git_commit": git_commit(), "params_sha256": params_hash(used_params),
             "packages": versions, "models": models, "device": device(),
             "python": platform.python_version()}
+
+
+def used_params(params: Params, domain: str, model: str | None = None,
+                decoding: str | None = None) -> dict:
+    """The params a metrics file depends on (the synthetic ones with model and decoding)."""
+    used = {"seed": params.seed, "domain": params.domain(domain).model_dump(),
+            "featurizer": params.featurizer.model_dump(),
+            "classifier": params.classifier.model_dump(), "evaluate": params.evaluate.model_dump()}
+    if model:
+        used.update(model=params.model(model).model_dump(), generate=params.generate.model_dump(),
+                    decoding=params.decoding(decoding).model_dump(),
+                    prompt=params.prompts[params.model(model).prompt])
+    return used
+
+
+def encoder_ids(params: Params) -> dict:
+    """The featurizer and classifier backbone as name@revision."""
+    return {"featurizer": f"{params.featurizer.name}@{params.featurizer.revision or 'default'}",
+            "classifier": f"{params.classifier.backbone.name}@"
+                          f"{params.classifier.backbone.revision or 'default'}"}

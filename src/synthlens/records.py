@@ -1,4 +1,5 @@
-"""Small file helpers: JSONL and JSON written atomically, so a crash never leaves half a file."""
+"""Small file helpers: JSONL, JSON and NumPy .npz written atomically, so a crash never leaves half
+a file; read back with an error naming the missing file."""
 from __future__ import annotations
 
 import json
@@ -55,3 +56,25 @@ def read_json(path: str | Path):
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run the stage that writes it (dvc repro)")
     return json.loads(path.read_text())
+
+
+def write_npz(path: str | Path, arrays: dict) -> None:
+    """Named arrays as one .npz file, written under a temporary name and renamed."""
+    import numpy as np
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def read_npz(path: str | Path) -> dict:
+    """{name: array} of an .npz file, loaded into memory."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run the stage that writes it (dvc repro)")
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}

@@ -1,0 +1,2 @@
+"""Reference domains: the builtin generator of the mini profile, checks of a user's local
+files, and a domain's train/test rows from any source."""

@@ -1,0 +1,46 @@
+"""The hf backend: a generator run with transformers on CPU or GPU (bf16 and device_map on
+GPU), sampled by sampling.sample with one seed per sample."""
+from __future__ import annotations
+
+from ..config import DecodingSpec, ModelSpec, Params
+from ..hub import missing_hint
+from .location import check_local, generator_location, local_revision
+from .prompts import model_input
+from .sampling import Request, sample
+
+
+class HFBackend:
+    def __init__(self, params: Params, model_name: str, domain: str):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.spec: ModelSpec = params.model(model_name)
+        path, revision = generator_location(params, model_name, domain)
+        check_local(params, model_name, path)
+        cuda = torch.cuda.is_available()
+        try:
+            self.tok = AutoTokenizer.from_pretrained(path, revision=revision)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                path, revision=revision, dtype=torch.bfloat16 if cuda else torch.float32,
+                device_map="auto" if cuda else None).eval()
+        except OSError as e:
+            raise missing_hint("model", path, e) from None
+        if self.tok.pad_token is None:
+            self.tok.pad_token = self.tok.eos_token
+        self.path = path
+        self.revision = revision or local_revision(path)
+        self.device = "cuda/bf16" if cuda else "cpu/fp32"
+
+    def model_input(self, prompt: str) -> str:
+        return model_input(self.tok, self.spec, prompt)
+
+    def complete(self, requests: list[Request], decoding: DecodingSpec,
+                 max_new_tokens: int) -> list[str]:
+        # sort by input length so a batch pads little; results go back in request order
+        order = sorted(range(len(requests)), key=lambda i: len(requests[i].text))
+        texts = sample(self.model, self.tok, [requests[i] for i in order], decoding,
+                       max_new_tokens)
+        out = [""] * len(requests)
+        for i, text in zip(order, texts):
+            out[i] = text
+        return out

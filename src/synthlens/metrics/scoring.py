@@ -1,0 +1,31 @@
+"""Diversity and conformity of a dataset with this run's settings: diversity counted with the
+classifier backbone's tokenizer (the one fixed tokenizer of the run), MAUVE with params.evaluate."""
+from __future__ import annotations
+
+import logging
+import warnings
+
+from ..config import Params
+from .characteristics import TooFewTokens, conformity, diversity
+from .encoder import load_tokenizer, resolve
+
+log = logging.getLogger(__name__)
+
+
+def diversity_of(params: Params, texts: list[str], what: str) -> dict[str, float]:
+    """Diversity with the classifier backbone's tokenizer, the one fixed tokenizer of the run."""
+    backbone = params.classifier.backbone
+    tok = load_tokenizer(resolve(backbone), backbone.revision)
+    e = params.evaluate
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TooFewTokens)
+        out = diversity(texts, tok.tokenize, e.diversity_tokens, e.diversity_ngrams, params.seed)
+    for w in caught:
+        log.warning("%s: %s", what, w.message)
+    return {"diversity": out.get("distinct_1", float("nan")), **out}
+
+
+def mauve_of(params: Params, reference_features, synthetic_features) -> dict[str, float]:
+    e = params.evaluate
+    return conformity(reference_features, synthetic_features, e.mauve_seeds, e.mauve_samples,
+                      e.mauve_scaling_factor)

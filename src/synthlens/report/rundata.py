@@ -1,0 +1,226 @@
+"""The run data every report module reads: this run's metrics files as flat rows (RunData),
+checked on loading (MalformedRun), their means over domains, the names of the characteristics
+and trade-offs, model-name helpers, and the flat rows written as results.csv / results.md.
+
+Only the metrics of the current grid (params `grid`) are read, so stale files of an older
+grid never leak into a table.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Params
+from ..layout import DATA
+
+log = logging.getLogger(__name__)
+
+CHARACTERISTICS = ["diversity", "mauve", "faithfulness", "complexity", "performance"]
+LABELS = {"diversity": "diversity", "mauve": "conformity (MAUVE)",
+          "faithfulness": "faithfulness", "complexity": "complexity",
+          "performance": "performance"}
+COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
+            "size_b"] +
+           [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
+           ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
+            "empty_fraction"])
+TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
+# (x, y, file stem, title) of the paper's Figure 2 panels
+TRADEOFFS = [("diversity", "mauve", "diversity_vs_conformity", "Diversity vs conformity"),
+             ("diversity", "faithfulness", "diversity_vs_faithfulness",
+              "Diversity vs faithfulness"),
+             ("complexity", "faithfulness", "faithfulness_vs_complexity",
+              "Faithfulness vs complexity")]
+INSTRUCT_SUFFIX = re.compile(r"-(chat|instruct|it)$", re.IGNORECASE)
+FEWSHOT_SUFFIX = re.compile(r"-fewshot$", re.IGNORECASE)
+SIZE_SUFFIX = re.compile(r"-\d+(?:[_.]\d+)?[bm]$", re.IGNORECASE)
+
+
+class MalformedRun(ValueError):
+    """The metrics of this run cannot be read: none at all, bad JSON or missing keys."""
+
+
+# ---------------------------------------------------------------------------- loading
+@dataclass
+class RunData:
+    rows: list[dict]                     # one flat row per metrics file, references first
+    provenance: list[tuple[str, dict | None]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # grid cells without a metrics file
+
+    def synthetic(self) -> list[dict]:
+        return [r for r in self.rows if r["kind"] == "synthetic"]
+
+    def reference(self) -> list[dict]:
+        return [r for r in self.rows if r["kind"] == "reference"]
+
+
+def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunData:
+    """Every metrics file of the current grid, checked; MalformedRun if none or a bad one."""
+    metrics_dir = Path(metrics_dir)
+    paths, missing = [], []
+    for domain in params.grid.domains:
+        path = metrics_dir / "reference" / f"{domain}.json"
+        (paths if path.is_file() else missing).append(path)
+    for model in params.grid.models:
+        for domain in params.grid.domains:
+            for decoding in params.grid.decodings:
+                path = metrics_dir / model / domain / f"{decoding}.json"
+                (paths if path.is_file() else missing).append(path)
+    if not paths:
+        raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "
+                           "evaluate stages first (dvc repro)")
+    for path in missing:
+        log.warning("report: no metrics for %s", path)
+    rows, provenance = [], []
+    for path in paths:
+        rel = path.relative_to(metrics_dir).as_posix()
+        try:
+            m = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise MalformedRun(f"{path}: unreadable metrics file ({e})") from None
+        rows.append(flatten(m, params, path))
+        provenance.append((rel, m.get("provenance")))
+    return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing])
+
+
+def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:
+    """One flat row of a metrics file; NaN for null. Raises MalformedRun on missing keys."""
+    if not isinstance(m, dict) or not isinstance(m.get("info"), dict):
+        raise MalformedRun(f"{path}: no 'info' section")
+    info = m["info"]
+    lacking = [f"info.{k}" for k in ("model", "domain", "decoding", "kind") if k not in info]
+    lacking += [k for k in CHARACTERISTICS if k not in m]
+    if info.get("kind") == "synthetic":
+        lacking += [k for k in ("temperature",) if k not in m]
+    if lacking:
+        raise MalformedRun(f"{path}: missing keys {lacking}")
+    spec = params.models.get(info["model"]) if params is not None else None
+    row = {"kind": info["kind"], "model": info["model"], "domain": info["domain"],
+           "decoding": info["decoding"],
+           # older metrics files lack these; the params of the run supply them
+           "family": info.get("family") or (spec.family if spec else None),
+           "shots": info.get("shots", spec.shots if spec else 0),
+           "size_b": info.get("size_b", spec.size_b if spec else None),
+           "prompt_id": info.get("prompt_id", spec.prompt if spec else None),
+           "model_revision": info.get("model_revision"),
+           "path": str(path)}
+    for c in COLUMNS:
+        if c in TEXT_COLUMNS:
+            continue
+        if c == "size_b":
+            v = row["size_b"]
+        elif c == "shots":
+            v = row["shots"] or 0
+        elif c == "top_p":
+            v = m.get("top_p", 1.0 if row["kind"] == "synthetic" else None)
+        else:
+            v = m.get(c)
+        if v is None:
+            v = float("nan")
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise MalformedRun(f"{path}: '{c}' is {v!r}, not a number")
+        row[c] = int(v) if c == "shots" else float(v)
+    return row
+
+
+def _mean(vals: list[float]) -> float:
+    return sum(vals) / len(vals) if vals else float("nan")
+
+
+def average_over_domains(rows: list[dict]) -> list[dict]:
+    """Mean of each value per (model, decoding) over the domains it was run on.
+
+    A domain without a value makes the mean undefined (NaN), not a mean of the rest. The
+    `<c>_std` of a mean is the seed std of that mean, sqrt(sum of squared per-domain stds)/D
+    (domains taken as independent), not the spread between domains (the per-domain table
+    shows that)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[(r["model"], r["decoding"])].append(r)
+    out = []
+    for (model, decoding), members in groups.items():
+        avg = {k: members[0].get(k) for k in ("kind", "model", "family", "decoding",
+                                               "temperature", "top_p", "shots", "size_b",
+                                               "prompt_id")}
+        avg["domains"] = sorted({m["domain"] for m in members})
+        avg["domain"] = "+".join(avg["domains"])
+        avg["n_domains"] = len(members)
+        for c in COLUMNS:
+            if c in avg or c in TEXT_COLUMNS:
+                continue
+            vals = [m[c] for m in members]
+            if any(isinstance(v, float) and math.isnan(v) for v in vals):
+                avg[c] = float("nan")
+            elif c.endswith("_std") and c[:-4] in CHARACTERISTICS:
+                avg[c] = math.sqrt(sum(v * v for v in vals)) / len(vals)
+            else:
+                avg[c] = _mean(vals)
+        out.append(avg)
+    return out
+
+
+def domain_means(run: RunData) -> list[dict]:
+    """Reference rows first, then every (model, decoding) mean over domains."""
+    return (average_over_domains(run.reference()) +
+            average_over_domains(run.synthetic()))
+
+
+# ------------------------------------------------------------------- model names
+def base_name(model: str) -> str:
+    """llama-2-7b-chat -> llama-2-7b; qwen2_5-7b-instruct -> qwen2_5-7b (few-shot kept)."""
+    name = FEWSHOT_SUFFIX.sub("", model)
+    fewshot = name != model
+    name = INSTRUCT_SUFFIX.sub("", name)
+    return name + ("-fewshot" if fewshot else "")
+
+
+def family_line(model: str) -> str:
+    """The model line a size sweep follows: llama-2-13b-chat -> llama-2, qwen2_5-1_5b -> qwen2_5."""
+    name = INSTRUCT_SUFFIX.sub("", FEWSHOT_SUFFIX.sub("", model))
+    return SIZE_SUFFIX.sub("", name)
+
+
+def closest_to_default(rows: list[dict]) -> tuple[str, float, float] | None:
+    """The decoding (name, T, top-p) closest to plain sampling, T = 1 and top-p = 1."""
+    options = {(r["decoding"], r["temperature"], r["top_p"]) for r in rows
+               if r["kind"] == "synthetic"}
+    if not options:
+        return None
+    return min(options, key=lambda o: (o[2] != 1.0, abs(o[1] - 1.0), 1.0 - o[2], o[0]))
+
+
+# ---------------------------------------------------------------- results.{csv,md}
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "—" if math.isnan(v) else f"{v:.3f}"
+    return "" if v is None else str(v)
+
+
+def write_csv(rows: list[dict], path: Path, columns: list[str] = COLUMNS) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: ("" if isinstance(r.get(c), float) and math.isnan(r[c]) else
+                            r.get(c, "")) for c in columns})
+
+
+def markdown_table(rows: list[dict]) -> str:
+    head = ["model", "domain", "decoding"] + CHARACTERISTICS
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [_fmt(r["model"]), _fmt(r["domain"]), _fmt(r["decoding"])]
+        for c in CHARACTERISTICS:
+            std = r.get(f"{c}_std")
+            cell = _fmt(r[c])
+            if isinstance(std, float) and not math.isnan(std) and std > 0:
+                cell += f" ± {std:.3f}"
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,80 @@
+"""Stage report: this run's metrics files as the paper's tables and figures, in paper_figures/.
+
+Only the metrics of the current grid (params `grid`) are read, so stale files of an older
+grid never leak into a table. What is written (see paper_figures/README.md):
+
+- results.{csv,md}, tradeoffs.csv (+ two more trade-off CSVs for `dvc plots`);
+- Figure 2 (trade-offs over temperature, mean over domains), Figures 5/6 (the same per
+  domain, in per_domain/), Appendix D (the trade-offs over model size);
+- Table 2 (per model and decoding), the per-domain table, Table 5 (prompts), Table 9
+  (reference datasets), few-shot vs zero-shot, correlations, provenance.md;
+- index.html: every table and figure and the verdicts on the paper's claims (computed here
+  with report.claim_checks from the same metrics, so the page is never out of date).
+
+Loading lives in report/rundata.py, table builders in report/tables.py, plots in
+report/figures.py, the page in report/html_page.py.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from ..config import Params
+from ..layout import DATA
+from ..report import figures, html_page
+from ..report.claim_checks import evaluate_claims
+from ..report.manifest import Artefact, Manifest
+from ..report.rundata import TRADEOFFS, domain_means, load_run, markdown_table, write_csv
+from ..report.tables import build_all, provenance_markdown
+from ..report.tabular import write_table
+
+log = logging.getLogger(__name__)
+
+
+def run(params: Params, out: str | Path = "paper_figures",
+        metrics_dir: str | Path = DATA / "metrics") -> Manifest:
+    """Write every table and figure of this run under out; returns what was written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_data = load_run(params, metrics_dir)
+    means = domain_means(run_data)
+    manifest = Manifest(out)
+    add = manifest.artefacts.append
+
+    write_csv(run_data.rows, out / "results.csv")
+    write_csv(means, out / "tradeoffs.csv")
+    (out / "results.md").write_text(
+        "# Results of this run\n\n## Every dataset\n\n" + markdown_table(run_data.rows) +
+        "\n## Mean over domains\n\n" + markdown_table(means))
+    add(Artefact("results.csv", "All datasets", "data", "Every dataset of this run"))
+    add(Artefact("results.md", "All datasets", "data", "Every dataset of this run"))
+    add(Artefact("tradeoffs.csv", "All datasets", "data",
+                 "Means over domains (dvc plots: diversity vs MAUVE)"))
+    for x, y, stem, _ in TRADEOFFS[1:]:  # dvc plots takes one x/y per file
+        name = f"tradeoffs_{stem}.csv"
+        write_csv([r for r in means if not (math.isnan(r[x]) or math.isnan(r[y]))],
+                  out / name)
+        add(Artefact(name, "All datasets", "data", f"dvc plots: {x} vs {y}"))
+
+    for a in figures.write_all(run_data, means, params, out):
+        add(a)
+    tables = build_all(run_data, means, params)
+    for section, table in tables:
+        for path in write_table(table, out):
+            add(Artefact(path.name, section, "table", table.title))
+    provenance = provenance_markdown(run_data)
+    (out / "provenance.md").write_text(provenance)
+    add(Artefact("provenance.md", "Provenance", "text", "Provenance of every metrics file"))
+
+    # the verdicts are recomputed here rather than read from claims.md (stage verify): DVC
+    # lets only one stage write a file, and this way the page always matches the tables
+    claims = evaluate_claims(run_data, params)
+    html_page.write(out / "index.html", manifest, tables, claims, run_data, params)
+    add(Artefact("index.html", "index", "text", "Everything above on one page"))
+    empty = manifest.no_data()
+    log.info("report: %d metrics files -> %d files in %s (%d figures without data)",
+             len(run_data.rows), len(manifest.artefacts), out.resolve(), len(empty))
+    print(f"\nTables and figures of this run are in {out.resolve()}/ "
+          f"(open {out.resolve() / 'index.html'})")
+    return manifest
