@@ -13,6 +13,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+# Every test runs on an explicit device: the CPU unless SYNTHLENS_DEVICE says otherwise
+# (SYNTHLENS_DEVICE=cuda make test runs the suite, GPU profiles included, on a GPU).
+os.environ.setdefault("SYNTHLENS_DEVICE", "cpu")
 # dvc stages call `python -m synthlens`: make that the interpreter running the tests
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 

@@ -134,3 +134,29 @@ def test_shards_from_other_settings_are_discarded(cell):
     generate.run(params, "gpt2-mini", "reviews", "t0_5")
     rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t0_5"))
     assert [r["sample_index"] for r in rows] == list(range(10))
+
+
+def test_model_generation_config_does_not_leak_into_sampling(tiny_lm, tmp_path):
+    """A model whose generation_config.json adds a repetition penalty and an n-gram ban (as
+    Qwen2.5-Instruct's adds repetition_penalty) samples exactly as the same model without."""
+    import copy
+
+    from transformers import GenerationConfig
+
+    model, tok = tiny_lm
+    leaky = copy.deepcopy(model)
+    leaky.generation_config = GenerationConfig(repetition_penalty=50.0, no_repeat_ngram_size=1,
+                                               eos_token_id=tok.eos_token_id)
+    clean = copy.deepcopy(model)
+    clean.generation_config = GenerationConfig(eos_token_id=tok.eos_token_id)
+    for decoding in (DecodingSpec(temperature=1.0), DecodingSpec(temperature=0.0)):
+        assert sample(leaky, tok, requests(range(8)), decoding, 16) == \
+            sample(clean, tok, requests(range(8)), decoding, 16)
+
+
+def test_sampling_runs_on_an_explicit_device(tiny_lm):
+    """The noise generators live on the model's device; here the CPU, named explicitly."""
+    model, tok = tiny_lm
+    model = model.to(torch.device("cpu"))
+    out = sample(model, tok, requests([3, 4]), DecodingSpec(temperature=1.0), 8)
+    assert len(out) == 2

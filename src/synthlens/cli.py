@@ -9,6 +9,7 @@ import sys
 import time
 
 from .config import ConfigError, load_params
+from .device import DeviceError
 from .hub import MissingResource
 from .layout import DATA
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         for arg in COMMANDS[args.stage][1]:  # names must exist before any model is loaded
             getattr(params, arg)(getattr(args, arg))
         rc = _dispatch(params, args)
-    except (ConfigError, MissingResource, FileNotFoundError, ValueError) as e:
+    except (ConfigError, MissingResource, DeviceError, FileNotFoundError, ValueError) as e:
         print(f"synthlens {args.stage}: error: {e}", file=sys.stderr)
         return 2
     logging.getLogger("synthlens").info("%s done in %.1fs", args.stage, time.time() - start)

@@ -30,15 +30,8 @@ def params_hash(used: dict) -> str:
     return hashlib.sha256(json.dumps(used, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def device() -> str:
-    import torch
-
-    if torch.cuda.is_available():
-        return f"cuda:{torch.cuda.get_device_name(0)}"
-    return f"cpu:{platform.machine()}"
-
-
-def record(used_params: dict, models: dict[str, str | None]) -> dict:
+def record(used_params: dict, models: dict[str, str | None], device: str) -> dict:
+    """Provenance of a result; device says where its models really ran (device.describe)."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -46,7 +39,7 @@ def record(used_params: dict, models: dict[str, str | None]) -> dict:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {"git_commit": git_commit(), "params_sha256": params_hash(used_params),
-            "packages": versions, "models": models, "device": device(),
+            "packages": versions, "models": models, "device": device,
             "python": platform.python_version()}
 
 

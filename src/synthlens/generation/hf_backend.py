@@ -1,8 +1,9 @@
-"""The hf backend: a generator run with transformers on CPU or GPU (bf16 and device_map on
-GPU), sampled by sampling.sample with one seed per sample."""
+"""The hf backend: a generator run with transformers on the run's device (bf16 on a GPU, fp32
+on the CPU), sampled by sampling.sample with one seed per sample."""
 from __future__ import annotations
 
 from ..config import DecodingSpec, ModelSpec, Params
+from ..device import choose, describe
 from ..hub import missing_hint
 from .location import check_local, generator_location, local_revision
 from .prompts import model_input
@@ -10,26 +11,27 @@ from .sampling import Request, sample
 
 
 class HFBackend:
-    def __init__(self, params: Params, model_name: str, domain: str):
+    def __init__(self, params: Params, model_name: str, domain: str, device=None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.spec: ModelSpec = params.model(model_name)
         path, revision = generator_location(params, model_name, domain)
         check_local(params, model_name, path)
-        cuda = torch.cuda.is_available()
+        device = device or choose(params.require_gpu)
+        cuda = device.type == "cuda"
         try:
             self.tok = AutoTokenizer.from_pretrained(path, revision=revision)
             self.model = AutoModelForCausalLM.from_pretrained(
                 path, revision=revision, dtype=torch.bfloat16 if cuda else torch.float32,
-                device_map="auto" if cuda else None).eval()
+                device_map=device).eval()
         except OSError as e:
             raise missing_hint("model", path, e) from None
         if self.tok.pad_token is None:
             self.tok.pad_token = self.tok.eos_token
         self.path = path
         self.revision = revision or local_revision(path)
-        self.device = "cuda/bf16" if cuda else "cpu/fp32"
+        self.device = f"{describe(device)}/{'bf16' if cuda else 'fp32'}"
 
     def model_input(self, prompt: str) -> str:
         return model_input(self.tok, self.spec, prompt)

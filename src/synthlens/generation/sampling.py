@@ -22,7 +22,8 @@ def sample_seed(base_seed: int, domain: str, label: int, index: int) -> int:
 
 
 class PerRowGumbel:
-    """LogitsProcessor adding Gumbel noise from one torch.Generator per row."""
+    """LogitsProcessor adding Gumbel noise from one torch.Generator per row, drawn on the
+    generators' device (the model's): no per-step copy from the CPU."""
 
     def __init__(self, generators):
         self.generators = generators
@@ -30,9 +31,26 @@ class PerRowGumbel:
     def __call__(self, input_ids, scores):
         import torch
 
-        noise = torch.stack([torch.rand(scores.shape[-1], generator=g) for g in self.generators])
+        noise = torch.stack([torch.rand(scores.shape[-1], generator=g, device=g.device)
+                             for g in self.generators])
         gumbel = -torch.log(-torch.log(noise.clamp(1e-20, 1 - 1e-7)))
         return scores + gumbel.to(scores.device, scores.dtype)
+
+
+def neutral_generation_config(model, tok):
+    """Only what params say shapes a sample: transformers fills every knob a generate() call
+    leaves unset from the model's generation_config.json (Qwen2.5-Instruct's adds
+    repetition_penalty 1.05, others top_k or no_repeat_ngram_size), so the model's own is
+    replaced by an empty one that keeps just its stop tokens (EOS of the config and of the
+    tokenizer: chat models end turns with their own token)."""
+    from transformers import GenerationConfig
+
+    stop = model.generation_config.eos_token_id
+    stop = list(stop) if isinstance(stop, (list, tuple)) else [] if stop is None else [stop]
+    if tok.eos_token_id is not None and tok.eos_token_id not in stop:
+        stop.append(tok.eos_token_id)
+    return GenerationConfig(eos_token_id=stop or None, pad_token_id=tok.pad_token_id,
+                            bos_token_id=model.generation_config.bos_token_id)
 
 
 @dataclass(frozen=True)
@@ -59,10 +77,12 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
         processors.append(TemperatureLogitsWarper(decoding.temperature))
         if decoding.top_p < 1.0:
             processors.append(TopPLogitsWarper(decoding.top_p))
-        gens = [torch.Generator().manual_seed(r.seed) for r in requests]
+        gens = [torch.Generator(device=device).manual_seed(r.seed) for r in requests]
         processors.append(PerRowGumbel(gens))
-    config = GenerationConfig(do_sample=False, max_new_tokens=max_new_tokens,
-                              pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+    model.generation_config = neutral_generation_config(model, tok)
+    config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
+                              pad_token_id=tok.pad_token_id,
+                              eos_token_id=model.generation_config.eos_token_id)
     with torch.inference_mode():
         out = model.generate(**batch, generation_config=config, logits_processor=processors)
     new = out[:, batch["input_ids"].shape[1]:]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import ClassifierSpec
+from ..device import autocast, choose
 from ..hub import missing_hint
 from .encoder import load_tokenizer, resolve, tokenize
 
@@ -27,8 +28,9 @@ def _seed_everything(seed: int) -> None:
 
 
 def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
-                     num_labels: int, seed: int, desc: str = "classifier"):
-    """Fine-tune the backbone with a fresh classification head; returns (model, tokenizer)."""
+                     num_labels: int, seed: int, desc: str = "classifier", device=None):
+    """Fine-tune the backbone with a fresh classification head on `device` (default: the
+    run's device, device.choose()); returns (model, tokenizer), the model on that device."""
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification
@@ -46,6 +48,8 @@ def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
         raise missing_hint("classifier backbone", path, e) from None
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tok.pad_token_id
+    device = device or choose()
+    model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate, weight_decay=0.01)
     steps_per_epoch = (len(texts) + spec.batch_size - 1) // spec.batch_size
     epochs = max(spec.epochs, -(-spec.min_steps // steps_per_epoch))
@@ -56,15 +60,16 @@ def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, 1.0) * max(0.0, 1 - s / total))
     order_rng = np.random.default_rng(seed)
-    y_all = torch.tensor(labels)
+    y_all = torch.tensor(labels, device=device)
     model.train()
     with tqdm(total=total, desc=desc, leave=False, mininterval=2) as bar:
         for _ in range(epochs):
             order = order_rng.permutation(len(texts))
             for i in range(0, len(texts), spec.batch_size):
                 idx = order[i:i + spec.batch_size]
-                batch = tokenize(tok, [texts[j] for j in idx], spec.max_length)
-                loss = model(**batch, labels=y_all[idx]).loss
+                batch = tokenize(tok, [texts[j] for j in idx], spec.max_length).to(device)
+                with autocast(device):
+                    loss = model(**batch, labels=y_all[idx]).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -76,13 +81,15 @@ def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
 
 
 def predict(model, tok, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+    """Predicted label ids, computed on the device the model sits on."""
     import torch
 
+    device = next(model.parameters()).device
     preds = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(device):
         for i in range(0, len(texts), batch_size):
-            batch = tokenize(tok, texts[i:i + batch_size], max_length)
-            preds.append(model(**batch).logits.argmax(-1).numpy())
+            batch = tokenize(tok, texts[i:i + batch_size], max_length).to(device)
+            preds.append(model(**batch).logits.argmax(-1).cpu().numpy())
     return np.concatenate(preds) if preds else np.zeros(0, dtype=int)
 
 
@@ -99,10 +106,11 @@ def save(model, tok, out: Path) -> None:
     tok.save_pretrained(out)
 
 
-def load(path: Path):
+def load(path: Path, device=None):
+    """A saved classifier and its tokenizer, the model on `device` (default: device.choose())."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if not path.is_dir():
         raise FileNotFoundError(f"{path} not found: run the train_reference stage (dvc repro)")
-    return (AutoModelForSequenceClassification.from_pretrained(path).eval(),
-            AutoTokenizer.from_pretrained(path))
+    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    return model.to(device or choose()), AutoTokenizer.from_pretrained(path)

@@ -45,20 +45,25 @@ def _load_model(path: str, revision: str | None):
 
 
 def embed(spec: EncoderSpec, texts: list[str], batch_size: int = 64,
-          max_length: int = 128) -> np.ndarray:
-    """Mean-pooled last hidden states, one row per text (float32)."""
+          max_length: int = 128, device=None) -> np.ndarray:
+    """Mean-pooled last hidden states, one row per text (float32), computed on `device`
+    (default: the run's device, device.choose())."""
     import torch
+
+    from ..device import autocast, choose
 
     if not texts:
         raise ValueError("embed: no texts")
     path = resolve(spec)
+    device = device or choose()
     tok, model = load_tokenizer(path, spec.revision), _load_model(path, spec.revision)
+    model.to(device)
     rows = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(device):
         for i in range(0, len(texts), batch_size):
-            batch = tokenize(tok, texts[i:i + batch_size], max_length)
-            hidden = model(**batch).last_hidden_state
+            batch = tokenize(tok, texts[i:i + batch_size], max_length).to(device)
+            hidden = model(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            rows.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).float().numpy())
+            rows.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).cpu().numpy())
     return np.concatenate(rows)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from ..config import Params
+from ..device import choose, describe
 from ..layout import (features_file, metrics_file, reference_classifier_dir, reference_dir,
                       synthetic_file)
 from ..metrics import classifier
@@ -25,17 +26,20 @@ def run(params: Params, model: str, domain: str, decoding: str) -> dict:
     texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
     test = read_jsonl(reference_dir(domain) / "test.jsonl")
     cell = f"{model}/{domain}/{decoding}"
+    device = choose(params.require_gpu)
     result = diversity_of(params, texts, cell)
     reference_features = read_npz(features_file(domain))["train"]
-    result.update(mauve_of(params, reference_features, embed(params.featurizer, texts)))
+    result.update(mauve_of(params, reference_features, embed(params.featurizer, texts, device=device)))
     max_len = params.classifier.max_length
     faith, cx, perf = [], [], []
     for seed in params.classifier.seeds:
-        ref_model, ref_tok = classifier.load(reference_classifier_dir(domain) / f"seed-{seed}")
+        ref_model, ref_tok = classifier.load(reference_classifier_dir(domain) / f"seed-{seed}",
+                                           device)
         faith.append(classifier.accuracy(ref_model, ref_tok, texts, labels, max_len))
         c, p = split_complexity(params, texts, labels, len(spec.labels), seed,
                                 f"evaluate {cell} seed {seed}",
-                                extra_test=([r["text"] for r in test], [r["label"] for r in test]))
+                                extra_test=([r["text"] for r in test], [r["label"] for r in test]),
+                                device=device)
         cx.append(c)
         perf.append(p)
     for name, values in (("faithfulness", faith), ("complexity", cx), ("performance", perf)):
@@ -53,7 +57,7 @@ def run(params: Params, model: str, domain: str, decoding: str) -> dict:
         "provenance": record(
             used_params(params, domain, model=model, decoding=decoding),
             {"generator": f"{rows[0].get('model_path')}@{rows[0].get('model_revision')}",
-             **encoder_ids(params)})})
+             **encoder_ids(params)}, describe(device))})
     write_json(metrics_file(model, domain, decoding), result)
     log.info("evaluate %s: %s", cell, {k: round(v, 3) for k, v in result.items()
                                         if isinstance(v, float)})

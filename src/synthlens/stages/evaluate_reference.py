@@ -29,7 +29,8 @@ def run(params: Params, domain: str) -> dict:
         "mean_words": sum(len(r["text"].split()) for r in train) / len(train),
         "info": {"model": "reference", "domain": domain, "decoding": "reference",
                  "family": "reference", "kind": "reference"},
-        "provenance": record(used_params(params, domain), encoder_ids(params))})
+        "provenance": record(used_params(params, domain), encoder_ids(params),
+                             scores.get("device", "unknown"))})
     write_json(reference_metrics_file(domain), result)
     log.info("evaluate reference %s: %s", domain, {k: round(v, 3) for k, v in result.items()
                                                    if isinstance(v, float)})

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 
 from ..config import Params
+from ..device import choose
 from ..layout import features_file, reference_dir
 from ..metrics.encoder import embed
 from ..records import read_jsonl, write_npz
@@ -23,10 +24,11 @@ def seeded_subsample(texts: list[str], n: int, seed: int) -> list[str]:
 
 def run(params: Params, domain: str) -> None:
     n = params.evaluate.mauve_samples
-    out = {}
+    out, device = {}, choose(params.require_gpu)
     for split in ("train", "test"):
         texts = [r["text"] for r in read_jsonl(reference_dir(domain) / f"{split}.jsonl")]
-        out[split] = embed(params.featurizer, seeded_subsample(texts, n, params.seed))
+        out[split] = embed(params.featurizer, seeded_subsample(texts, n, params.seed),
+                           device=device)
     path = features_file(domain)
     write_npz(path, out)
     log.info("featurize %s: train %s, test %s -> %s", domain, out["train"].shape,
