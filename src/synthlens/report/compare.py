@@ -9,12 +9,11 @@ committed results from going stale.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..config import Params
-
-CHARACTERISTICS = ("diversity", "mauve", "faithfulness", "complexity", "performance")
+from .rundata import CHARACTERISTICS
+from .tabular import is_number
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,8 @@ class Verdict:
 
 
 def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return None if math.isnan(value) else float(value)
+    """A metric's value, or None where it is missing or NaN (null in the JSON)."""
+    return float(value) if is_number(value) else None
 
 
 def _dataset(path: str) -> str:
