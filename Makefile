@@ -57,8 +57,13 @@ endif
 validate: setup profile
 	$(BIN)/python -m synthlens validate
 
+# The stages `dvc repro` would run come from `dvc status`: `dvc repro --dry` stops at the first
+# stage whose inputs an earlier stage has not written yet (so in a fresh clone), a DVC limit.
 dry-run: setup profile
 	$(BIN)/python -m synthlens plan
+	@echo
+	@echo "Stages dvc repro would run now (dvc status):"
+	@$(BIN)/dvc status | grep -E '^[^[:space:]].*:$$' | tr -d ':' | tr '\n' ' ' | fold -s -w 100; echo
 
 # The only target that needs the network: it clears the offline variables for itself.
 download: setup profile
