@@ -44,6 +44,8 @@ class DomainSpec(Strict):
     n_train: int = Field(default=1000, gt=0, le=10_000_000)
     n_test: int = Field(default=300, gt=0, le=10_000_000)
     label_noise: float = Field(default=0.05, ge=0, lt=1)
+    samples_per_label: int | None = Field(default=None, gt=0, le=1_000_000, description=
+                                          "overrides generate.samples_per_label for this domain")
     # local files or hub dataset, both loaded through the datasets library
     path: str | dict[str, str] | None = Field(
         default=None, description="local: a CSV/TSV/JSON/JSONL file, or {split name: file} "
@@ -357,6 +359,10 @@ class Params(Strict):
             return self.models[name]
         except KeyError:
             raise ConfigError(f"unknown model '{name}' (known: {sorted(self.models)})") from None
+
+    def samples_per_label(self, domain: str) -> int:
+        """Synthetic samples per label of a domain: its own setting, else generate's."""
+        return self.domain(domain).samples_per_label or self.generate.samples_per_label
 
     def decoding(self, name: str) -> DecodingSpec:
         try:

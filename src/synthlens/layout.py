@@ -16,8 +16,14 @@ def generator_dir(model: str) -> Path:
     return DATA / "generators" / model
 
 
+def synthetic_dir(model: str) -> Path:
+    """Every synthetic dataset of one model (the output of generate@<model>), with
+    fingerprints.json: what shaped each dataset, so unchanged ones are kept between runs."""
+    return DATA / "synthetic" / model
+
+
 def synthetic_file(model: str, domain: str, decoding: str) -> Path:
-    return DATA / "synthetic" / model / domain / f"{decoding}.jsonl"
+    return synthetic_dir(model) / domain / f"{decoding}.jsonl"
 
 
 def shard_dir(model: str, domain: str, decoding: str) -> Path:
@@ -33,9 +39,14 @@ def reference_classifier_dir(domain: str) -> Path:
     return DATA / "classifiers" / domain
 
 
+def metrics_dir(domain: str) -> Path:
+    """Every metrics file of one domain (the output of evaluate@<domain>): one per dataset."""
+    return DATA / "metrics" / domain
+
+
 def metrics_file(model: str, domain: str, decoding: str) -> Path:
-    return DATA / "metrics" / model / domain / f"{decoding}.json"
+    return metrics_dir(domain) / model / f"{decoding}.json"
 
 
 def reference_metrics_file(domain: str) -> Path:
-    return DATA / "metrics" / "reference" / f"{domain}.json"
+    return metrics_dir(domain) / "reference.json"

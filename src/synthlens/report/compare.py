@@ -34,7 +34,7 @@ def _number(value) -> float | None:
 
 
 def _dataset(path: str) -> str:
-    """data/metrics/gpt2-mini/reviews/t1_0.json -> gpt2-mini/reviews/t1_0"""
+    """data/metrics/reviews/gpt2-mini/t1_0.json -> reviews/gpt2-mini/t1_0"""
     name = path.split("data/metrics/", 1)[-1]
     return name[:-len(".json")] if name.endswith(".json") else name
 

@@ -65,12 +65,12 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunD
     metrics_dir = Path(metrics_dir)
     paths, missing = [], []
     for domain in params.grid.domains:
-        path = metrics_dir / "reference" / f"{domain}.json"
+        path = metrics_dir / domain / "reference.json"
         (paths if path.is_file() else missing).append(path)
     for model in params.grid.models:
         for domain in params.grid.domains:
             for decoding in params.grid.decodings:
-                path = metrics_dir / model / domain / f"{decoding}.json"
+                path = metrics_dir / domain / model / f"{decoding}.json"
                 (paths if path.is_file() else missing).append(path)
     if not paths:
         raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "

@@ -1,5 +1,7 @@
-"""Stage featurize: MAUVE features of a domain's reference data (a seeded subsample of each
-split), computed once and cached for every evaluate cell of the domain."""
+"""Stage featurize: MAUVE features of a domain's reference data, computed once for every
+dataset the domain's evaluate compares with it. R-train gets a pool large enough for each MAUVE
+seed to draw its own subsample of evaluate.mauve_samples (mauve_samples x seeds, capped by
+R-train); R-test gets mauve_samples (the reference row compares R-train with R-test)."""
 from __future__ import annotations
 
 import logging
@@ -23,10 +25,12 @@ def seeded_subsample(texts: list[str], n: int, seed: int) -> list[str]:
 
 
 def run(params: Params, domain: str) -> None:
-    n = params.evaluate.mauve_samples
+    e = params.evaluate
+    sizes = {"train": e.mauve_samples * len(e.mauve_seeds), "test": e.mauve_samples}
     out, device = {}, choose(params.require_gpu)
-    for split in ("train", "test"):
+    for split, n in sizes.items():
         texts = [r["text"] for r in read_jsonl(reference_dir(domain) / f"{split}.jsonl")]
+        texts = [t for t in texts if t]  # an empty text has no features (see evaluate)
         out[split] = embed(params.featurizer, seeded_subsample(texts, n, params.seed),
                            device=device)
     path = features_file(domain)

@@ -1,9 +1,16 @@
-"""Stage generate: one synthetic dataset per (model, domain, decoding) cell.
+"""Stage generate: every synthetic dataset of one model, one (domain, decoding) cell after the
+other, in one process that loads the model once (a pipeline-trained generator is one model per
+domain, so once per domain).
 
-Output is written in shards as it goes (data/shards/...); a killed run resumes from the last
-finished shard, and the final JSONL is assembled only once every shard exists, so no sample
-is lost or duplicated. Shards carry a fingerprint of everything that shapes the samples, and
-shards from other settings are discarded rather than mixed in.
+Kept between runs: each cell's fingerprint (everything that shapes its samples: model and
+revision, domain, decoding, prompt, sample plan) is stored in data/synthetic/<model>/
+fingerprints.json, and a `dvc repro` after a params edit regenerates only the cells whose
+fingerprint changed; the model is not even loaded when none did. dvc.yaml marks the output
+`persist`, so DVC leaves the kept cells in place.
+
+Nothing is lost on a crash: a cell is written in shards as it goes (data/shards/...); a killed
+run resumes from the last finished shard, and the cell's file is assembled only once every
+shard exists. Shards carry the cell's fingerprint; shards of other settings are discarded.
 """
 from __future__ import annotations
 
@@ -15,52 +22,66 @@ from pathlib import Path
 
 from ..config import Params
 from ..generation.backends import load_backend
+from ..generation.location import generator_location, local_revision
 from ..generation.prompts import pick_examples, render_prompt
 from ..generation.sampling import Request, sample_seed
-from ..layout import reference_dir, shard_dir, synthetic_file
-from ..records import read_jsonl, write_json, write_jsonl
+from ..layout import reference_dir, shard_dir, synthetic_dir, synthetic_file
+from ..records import read_json, read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
+FINGERPRINTS = "fingerprints.json"
 
 
 def planned_samples(params: Params, domain: str) -> list[dict]:
     spec = params.domain(domain)
-    n = params.generate.samples_per_label
+    n = params.samples_per_label(domain)
     return [{"sample_index": li * n + i, "label": li, "label_name": label,
              "seed": sample_seed(params.generate.seed, domain, li, i)}
             for li, label in enumerate(spec.labels) for i in range(n)]
 
 
-def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
-                revision: str) -> str:
+def revision_of(params: Params, model_name: str, domain: str) -> str:
+    """The generator's revision without loading it (a hub revision, or a hash of local files)."""
+    path, revision = generator_location(params, model_name, domain)
+    return revision or local_revision(path)
+
+
+def fingerprint(params: Params, model_name: str, domain: str, decoding: str) -> str:
     g = params.generate
     payload = {"model": params.model(model_name).model_dump(exclude={"note", "size_b"}),
-               "revision": revision,
+               "revision": revision_of(params, model_name, domain),
                "domain": params.domain(domain).model_dump(),
                "decoding": params.decoding(decoding).model_dump(),
                "prompt": params.prompts[params.model(model_name).prompt],
-               "samples_per_label": g.samples_per_label, "max_new_tokens": g.max_new_tokens,
-               "shard_size": g.shard_size, "seed": g.seed}
+               "samples_per_label": params.samples_per_label(domain),
+               "generate": g.model_dump(exclude={"batch_size", "samples_per_label"})}
     if params.model(model_name).shots:  # few-shot examples come from R-train
         payload["train_sha"] = hashlib.sha256(
             (reference_dir(domain) / "train.jsonl").read_bytes()).hexdigest()
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
+def _drop_stale(model_name: str, keep: set[Path]) -> None:
+    """Remove cell files of this model that are no longer in the grid."""
+    for path in synthetic_dir(model_name).glob("*/*.jsonl"):
+        if path not in keep:
+            log.info("generate: removing %s (no longer in the grid)", path)
+            path.unlink()
+
+
+def generate_cell(params: Params, backend, model_name: str, domain: str, decoding: str,
+                  stamp: str) -> Path:
+    """One cell's samples, shard by shard, into synthetic_file(); returns its path."""
     from tqdm.auto import tqdm
 
     model_spec, domain_spec = params.model(model_name), params.domain(domain)
     decoding_spec, g = params.decoding(decoding), params.generate
-    backend = load_backend(params, model_name, domain)
-    revision = backend.revision
     template = params.prompts[model_spec.prompt]
     train_rows = (read_jsonl(reference_dir(domain) / "train.jsonl") if model_spec.shots else [])
     work = shard_dir(model_name, domain, decoding)
-    stamp = fingerprint(params, model_name, domain, decoding, revision)
     stamp_file = work / "fingerprint.json"
     if work.exists() and (not stamp_file.is_file() or
-                          json.loads(stamp_file.read_text()).get("fingerprint") != stamp):
+                          read_json(stamp_file).get("fingerprint") != stamp):
         log.info("generate: discarding shards made with other settings in %s", work)
         shutil.rmtree(work)
     write_json(stamp_file, {"fingerprint": stamp})
@@ -85,7 +106,7 @@ def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
                 for s, p, text in zip(part, prompts, texts):
                     rows.append({**s, "text": text, "prompt": p, "prompt_id": model_spec.prompt,
                                  "shots": model_spec.shots, "model": model_name,
-                                 "model_path": backend.path, "model_revision": revision,
+                                 "model_path": backend.path, "model_revision": backend.revision,
                                  "backend": model_spec.backend, "device": backend.device,
                                  "domain": domain, "decoding": decoding,
                                  **decoding_spec.model_dump(),
@@ -93,8 +114,7 @@ def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
                 bar.update(len(part))
             write_jsonl(path, rows)
     rows = [r for k in range(len(shards)) for r in read_jsonl(work / f"shard-{k:05d}.jsonl")]
-    indices = [r["sample_index"] for r in rows]
-    if indices != [s["sample_index"] for s in plan]:
+    if [r["sample_index"] for r in rows] != [s["sample_index"] for s in plan]:
         raise RuntimeError(f"generate {cell}: shards do not match the plan; delete {work}")
     out = synthetic_file(model_name, domain, decoding)
     write_jsonl(out, rows)
@@ -102,3 +122,32 @@ def run(params: Params, model_name: str, domain: str, decoding: str) -> Path:
     empty = sum(1 for r in rows if not r["text"])
     log.info("generate %s: %d samples (%d empty) -> %s", cell, len(rows), empty, out)
     return out
+
+
+def run(params: Params, model_name: str) -> dict:
+    """Every (domain, decoding) cell of the grid for one model; returns what was done."""
+    cells = [(d, c) for d in params.grid.domains for c in params.grid.decodings]
+    index_path = synthetic_dir(model_name) / FINGERPRINTS
+    known = read_json(index_path) if index_path.is_file() else {}
+    stamps = {f"{d}/{c}": fingerprint(params, model_name, d, c) for d, c in cells}
+    todo = [(d, c) for d, c in cells if known.get(f"{d}/{c}") != stamps[f"{d}/{c}"]
+            or not synthetic_file(model_name, d, c).is_file()]
+    _drop_stale(model_name, {synthetic_file(model_name, d, c) for d, c in cells})
+    index = {k: v for k, v in known.items() if k in stamps}
+    loaded, backend, loads = None, None, 0
+    for domain, decoding in todo:  # grid order: a per-domain model is loaded once
+        location = generator_location(params, model_name, domain)[0]
+        if location != loaded:
+            backend = None  # free the previous model before loading the next
+            backend, loaded, loads = load_backend(params, model_name, domain), location, loads + 1
+        key = f"{domain}/{decoding}"
+        index.pop(key, None)
+        write_json(index_path, index)  # a crash mid-cell leaves it marked as not done
+        generate_cell(params, backend, model_name, domain, decoding, stamps[key])
+        index[key] = stamps[key]
+        write_json(index_path, index)
+    write_json(index_path, {k: index[k] for k in stamps if k in index})
+    summary = {"generated": len(todo), "kept": len(cells) - len(todo), "model_loads": loads}
+    log.info("generate %s: %d cells generated, %d kept from an earlier run, %d model load(s)",
+             model_name, summary["generated"], summary["kept"], loads)
+    return summary
