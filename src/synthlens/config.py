@@ -192,6 +192,13 @@ class EncoderSpec(Strict):
     source: Literal["package", "hub", "local"]
     name: str = Field(description="PyPI package (package), hub id (hub) or directory (local)")
     revision: str | None = None
+    pooling: Literal["mean", "last_token"] = Field(
+        default="mean", description="featurizer only: 'mean' averages the last hidden states "
+        "over the real tokens; 'last_token' takes the last hidden state at each text's last "
+        "token, in float32: mauve-text's own features (with gpt2-large, as the paper ran it)")
+    max_length: int = Field(
+        default=128, gt=0, le=8192, description="featurizer only: each text is truncated to "
+        "this many tokens (mauve-text uses 1024); the classifier has its own max_length")
 
 
 class TrainGeneratorSpec(Strict):
