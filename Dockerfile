@@ -69,6 +69,20 @@ COPY --chown=synthlens:synthlens Makefile requirements.lock pyproject.toml ./
 COPY --chown=synthlens:synthlens src/ src/
 RUN make setup PYTHON=python3.11
 
+# vLLM, optional: `make docker-build WITH_VLLM=1` (docker build --build-arg WITH_VLLM=1). It goes
+# into its own venv, .venv-vllm, through the Makefile's setup-vllm: every vllm release pins its
+# own torch (vllm 0.33.0: torch==2.14.0), and installing it into .venv would replace the torch
+# 2.13.0 that requirements.lock pins for the whole pipeline. Run it as a server
+# (`.venv-vllm/bin/vllm serve <model>`) for the openai backend. Off by default: the hf backend
+# needs none of it, and it adds several gigabytes. Before `COPY . .`, so code edits keep it.
+ARG WITH_VLLM=0
+ARG VLLM_VERSION=0.33.0
+RUN if [ "${WITH_VLLM}" = 1 ]; then \
+        make setup-vllm PYTHON=python3.11 VLLM_VERSION="${VLLM_VERSION}"; \
+    elif [ "${WITH_VLLM}" != 0 ]; then \
+        echo "WITH_VLLM must be 0 or 1, not '${WITH_VLLM}'" >&2; exit 1; \
+    fi
+
 COPY --chown=synthlens:synthlens . .
 
 # DVC inside the image: .git is not copied (.dockerignore), so DVC runs without an SCM

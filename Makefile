@@ -15,7 +15,7 @@ export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help setup profile reproduce repro validate dry-run download test bench metrics compare \
+.PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench metrics compare \
 	figures tables verify clean-outputs docker-build docker-reproduce
 IMAGE ?= synthlens:latest
 
@@ -30,6 +30,7 @@ help:
 	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
 	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
 	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
+	@echo "make setup-vllm vLLM $(VLLM_VERSION) in its own venv $(VLLM_VENV) (optional, GPU machines)"
 	@echo "PROFILE=mini|paper with any of these switches params.yaml to profiles/<PROFILE>.yaml"
 
 $(BIN)/python:
@@ -45,6 +46,22 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	touch $@
 
 setup: $(VENV)/.installed
+
+# vLLM, optional (GPU machines; `make docker-build WITH_VLLM=1` runs this inside the image). It
+# gets its own venv because each vllm release pins its own torch and a transformers range
+# (vllm 0.33.0: torch==2.14.0, transformers<5.21), which would replace the torch 2.13.0 and
+# transformers 5.23.0 of requirements.lock if installed into $(VENV). Only vllm itself is pinned
+# here; pip resolves its dependencies. Use it as a server, `$(VLLM_VENV)/bin/vllm serve <model>`,
+# reached through the openai backend (README, Generation backends); the in-process vllm
+# backend would need vllm inside $(VENV). Its bin/ stays off PATH: its python must not shadow
+# $(BIN)/python, which the DVC stages run as `python`.
+WITH_VLLM ?= 0
+VLLM_VERSION ?= 0.33.0
+VLLM_VENV ?= .venv-vllm
+setup-vllm:
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install --quiet --upgrade pip
+	$(VLLM_VENV)/bin/pip install --quiet vllm==$(VLLM_VERSION)
 
 profile:
 ifneq ($(PROFILE),)
@@ -119,8 +136,10 @@ clean-outputs:
 
 # The container: CUDA runtime image, same lock file and `make setup` as CI (see Dockerfile).
 # Non-root users build with their own uid so the bind-mounted paper_figures stay theirs.
+# WITH_VLLM=1 adds vLLM (VLLM_VERSION) to the image in its own venv: see setup-vllm.
 docker-build:
-	docker build $(if $(filter-out 0,$(shell id -u)),--build-arg USER_UID=$(shell id -u) --build-arg USER_GID=$(shell id -g)) -t $(IMAGE) .
+	docker build $(if $(filter-out 0,$(shell id -u)),--build-arg USER_UID=$(shell id -u) --build-arg USER_GID=$(shell id -g)) \
+	  --build-arg WITH_VLLM=$(WITH_VLLM) --build-arg VLLM_VERSION=$(VLLM_VERSION) -t $(IMAGE) .
 
 # HF_TOKEN (gated hub repos such as Llama-2) and OPENAI_API_KEY (the API models) are passed
 # through when set; data/ lives on a volume, so a crash or a second run loses nothing (finished

@@ -179,6 +179,76 @@ def test_volumes_hold_the_hf_and_dvc_caches():
     assert cache in volumes, f"the DVC cache ({cache}) is not a VOLUME"
 
 
+def make_dry_run(*args: str) -> str:
+    """The commands `make -n ARGS` would run (nothing runs; no Docker engine is needed)."""
+    proc = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "HF_TOKEN": "", "OPENAI_API_KEY": ""})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.replace("\\\n", " ")
+
+
+def makefile_default(name: str) -> str:
+    found = re.search(rf"^{name}\s*\?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    assert found, f"the Makefile sets no default for {name}"
+    return found.group(1)
+
+
+def test_vllm_is_an_optional_pinned_build_argument_off_by_default():
+    args = build_args()
+    assert args.get("WITH_VLLM") == "0", "vLLM must be off unless asked for (WITH_VLLM=0)"
+    version = args.get("VLLM_VERSION", "")
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.post\d+)?", version), (
+        f"VLLM_VERSION={version!r} is not one exact release")
+    assert version == makefile_default("VLLM_VERSION"), (
+        "the Dockerfile and the Makefile pin different vLLM releases")
+    assert makefile_default("WITH_VLLM") == "0"
+
+
+def test_vllm_goes_into_its_own_venv_through_make_before_the_sources():
+    steps = instructions()
+    vllm = [i for i, (kw, args) in enumerate(steps) if kw == "RUN" and "WITH_VLLM" in args]
+    assert len(vllm) == 1, "one RUN installs vLLM, guarded by WITH_VLLM"
+    run = steps[vllm[0]][1]
+    assert re.search(r'\[ "\$\{WITH_VLLM\}" = 1 \]; then\s+make setup-vllm\b', run), run
+    assert 'VLLM_VERSION="${VLLM_VERSION}"' in run
+    setup = make_setup_step(steps)
+    copy_all = next(i for i, (kw, args) in enumerate(steps) if kw == "COPY" and
+                    args.split()[-2:][0] == ".")
+    assert setup < vllm[0] < copy_all, "vLLM must come after `make setup`, before `COPY . .`"
+    # the Makefile's recipe: a venv other than the pipeline's, vllm at exactly VLLM_VERSION
+    recipe = make_dry_run("setup-vllm", "VLLM_VERSION=9.8.7")
+    venv = makefile_default("VLLM_VENV")
+    assert venv != makefile_default("VENV")
+    assert f"-m venv {venv}" in recipe and f"{venv}/bin/pip install --quiet vllm==9.8.7" in recipe
+    assert not re.search(r"(^|\s)\.venv/bin/pip install[^\n]*vllm", recipe)
+    assert dockerignored(f"{venv}/bin/python", dockerignore_patterns()), (
+        "a host's vLLM venv would be copied over the image's")
+
+
+def test_make_docker_build_passes_with_vllm_through():
+    assert "--build-arg WITH_VLLM=0" in make_dry_run("docker-build")
+    built = make_dry_run("docker-build", "WITH_VLLM=1")
+    assert "--build-arg WITH_VLLM=1" in built
+    assert f"--build-arg VLLM_VERSION={makefile_default('VLLM_VERSION')}" in built
+
+
+def test_docker_reproduce_keeps_data_on_a_volume_and_passes_the_tokens():
+    workdir = args_of("WORKDIR")[-1]
+    plain = make_dry_run("docker-reproduce")
+    assert re.search(rf"-v synthlens-data:{re.escape(workdir)}/data(\s|$)", plain), plain
+    assert "-e HF_TOKEN" not in plain  # unset: not passed as empty
+    with_tokens = subprocess.run(
+        ["make", "-n", "docker-reproduce"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "HF_TOKEN": "hf_x", "OPENAI_API_KEY": "sk-x"}).stdout
+    assert "-e HF_TOKEN " in with_tokens and "-e OPENAI_API_KEY " in with_tokens
+    assert "hf_x" not in with_tokens and "sk-x" not in with_tokens  # names only, not on argv
+
+
+def dockerignore_patterns() -> list[str]:
+    return [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
 def dockerignored(path: str, patterns: list[str]) -> bool:
     """Docker's .dockerignore rule: the last pattern matching the path or a parent decides."""
     def regex(pattern: str) -> re.Pattern:
@@ -213,6 +283,7 @@ def dockerignored(path: str, patterns: list[str]) -> bool:
 @pytest.mark.parametrize("path, excluded", [
     (".git/HEAD", True),
     (".venv/bin/python", True),
+    (".venv-vllm/bin/python", True),
     (".dvc/cache/files/md5/00/abc", True),
     (".dvc/tmp/lock", True),
     ("src/synthlens/__pycache__/cli.cpython-311.pyc", True),
@@ -231,6 +302,4 @@ def dockerignored(path: str, patterns: list[str]) -> bool:
     ("Dockerfile", False),
 ])
 def test_dockerignore_sends_sources_and_raw_data_but_no_outputs(path, excluded):
-    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-                if line.strip() and not line.strip().startswith("#")]
-    assert dockerignored(path, patterns) is excluded
+    assert dockerignored(path, dockerignore_patterns()) is excluded

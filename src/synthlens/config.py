@@ -62,6 +62,10 @@ class DomainSpec(Strict):
     test_ratio: float = Field(default=0.25, gt=0, lt=1)
     max_train: int | None = Field(default=None, gt=0, le=10_000_000)
     max_test: int | None = Field(default=None, gt=0, le=10_000_000)
+    streaming: bool = Field(default=False, description="hub: stream only the named splits and "
+                            "keep the rows max_train/max_test need (domains/streamed.py)")
+    shuffle_buffer: int = Field(default=10_000, gt=0, le=1_000_000, description="streaming: "
+                                "rows of the seeded shuffle buffer the kept rows are drawn from")
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +112,8 @@ class DomainSpec(Strict):
                     if split not in self.path:
                         raise ValueError(f"{key}: '{split}' is not a key of path "
                                          f"(keys: {list(self.path)})")
+        if self.streaming and (self.source != "hub" or not (self.max_train and self.max_test)):
+            raise ValueError("streaming needs source 'hub' and both max_train and max_test")
         unknown = set(self.split_labels.values()) - set(self.labels)
         if unknown:
             raise ValueError(f"split_labels names unknown labels {sorted(unknown)}")
@@ -152,6 +158,8 @@ class ModelSpec(Strict):
     gguf_file: str | None = None
     path: str | None = Field(default=None, description="hub id or local directory")
     revision: str | None = None
+    gated: bool = Field(default=False, description="hub repo behind a licence: accept it on the "
+                        "model's hub page, then set HF_TOKEN (make download says so)")
     api: ApiSpec | None = None
     chat_template: str | None = Field(default=None, description="Jinja chat template for an "
                                       "instruct model whose tokenizer ships none")

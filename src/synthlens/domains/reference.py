@@ -1,8 +1,9 @@
 """A domain's reference data as (train, test) rows with integer labels, from any source.
 
 Local files and hub datasets both go through datasets.load_dataset (local files after
-local_files has read them and named any broken line); the builtin domains are written by
-builtin and then read back through the same code.
+local_files has read them and named any broken line; a streaming hub domain through
+streamed, which reads only its named splits); the builtin domains are written by builtin and
+then read back through the same code.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..config import DomainSpec
 from ..hub import is_offline, missing_hint
 from .builtin import make_split
 from .local_files import DataError, check_local, label_id
+from .streamed import load_streamed
 
 __all__ = ["DataError", "load_reference"]
 
@@ -105,6 +107,8 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
                           seed + 1_000_003)
         ds = datasets.DatasetDict({"train": datasets.Dataset.from_list(train),
                                    "test": datasets.Dataset.from_list(test)})
+    elif spec.streaming:  # only the named splits, only the rows the caps need
+        ds = load_streamed(spec, name, seed)
     else:
         ds = _load(spec, name)
     if spec.split_labels:
