@@ -173,8 +173,8 @@ def classifier_work(params: Params) -> list[Item]:
         hold = holdout_rows([n_train], h)
         steps = seeds * (finetune_steps(n_train, c) + finetune_steps(n_train - hold, c))
         items.append(Item("fine-tuning", f"train_reference@{domain}",
-                          f"{_seeds(seeds)} x 2 fine-tunes (R-train {_n(n_train)}{m_train}, its split "
-                          f"{_n(n_train - hold)}): {_n(steps)} steps",
+                          f"{_seeds(seeds)} x 2 fine-tunes (R-train {_n(n_train)}{m_train}, "
+                          f"its split {_n(n_train - hold)}): {_n(steps)} steps",
                           steps / d.classifier_steps_per_second))
         texts = seeds * (n_test + hold)
         items.append(Item("classifier inference", f"train_reference@{domain}",
