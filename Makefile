@@ -15,7 +15,7 @@ export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench metrics compare \
+.PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench bench-gpu metrics compare \
 	figures tables verify clean-outputs docker-build docker-reproduce
 IMAGE ?= synthlens:latest
 
@@ -24,6 +24,8 @@ help:
 	@echo "make reproduce  setup + run the pipeline (dvc repro); tables and figures in paper_figures/"
 	@echo "make test       setup + run the test suite"
 	@echo "make bench      time the pipeline, a no-op dvc repro and the tests; writes bench/results/"
+	@echo "make bench-gpu  tokens/s of the paper's 7B architectures (random weights, no download) next"
+	@echo "                to the GPU's roofline, classifier steps/s: bench/results/gpu.json (needs CUDA)"
 	@echo "make metrics    dvc metrics show"
 	@echo "make compare    this run's results against the committed ones (REV=HEAD), within tolerance"
 	@echo "make figures    (= make tables) regenerate every table and figure: dvc repro report"
@@ -129,6 +131,12 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench.py
+
+# Random weights from the paper architectures' configs, built on the GPU: nothing is downloaded.
+# Exits 2 without a CUDA device; `python bench/bench_gpu.py --device cpu --tiny` runs its code
+# path on the CPU (what tests/test_bench_gpu.py does).
+bench-gpu: setup
+	$(BIN)/python bench/bench_gpu.py
 
 clean-outputs:
 	rm -rf data/reference data/generators data/synthetic data/shards data/features \

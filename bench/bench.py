@@ -4,7 +4,9 @@ Runs in a scratch copy of the project so the workspace's own outputs are untouch
   1. the pipeline from nothing (`dvc repro` of params.yaml), with per-stage times;
   2. a no-op `dvc repro` right after;
   3. how fast the error paths answer (bad params, missing file, hub id while offline);
-  4. the test suite (skip with --no-tests).
+  4. the hf backend's output tokens/s on the CPU for the mini profile's SmolLM2 generator (the
+     weights the pipeline converted), next to the CPU's compute bound (roofline.py);
+  5. the test suite (skip with --no-tests).
 Writes bench/results/latest.json and prints a Markdown table.
 """
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "bench"))
+import roofline  # noqa: E402  (bench/ is not a package)
 
 
 def timed(cmd, cwd, env=None, timeout=3600):
@@ -85,6 +89,37 @@ def error_paths(cwd: Path) -> dict[str, float]:
     return out
 
 
+def generator_on_cpu(params, model_name: str, model_dir: Path) -> dict:
+    """Output tokens/s of the hf backend's sampling path on the CPU (fp32, as the hf backend
+    loads a model there) at the profile's batch size and max_new_tokens, with the first
+    domain's prompts; next to the compute bound: measured fp32 matmul FLOP/s / (2 x the
+    parameters a token uses)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from synthlens.generation.prompts import model_input, render_prompt
+
+    cpu = torch.device("cpu")
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    spec, domain = params.model(model_name), params.domain(params.grid.domains[0])
+    texts = [model_input(tok, spec, render_prompt(params.prompts[spec.prompt], domain, label))
+             for label in domain.labels]
+    batch = params.generate.batch_size
+    prompts = (texts * -(-batch // len(texts)))[:batch]
+    measured = roofline.time_sampling(model, tok, prompts,
+                                      params.decoding(params.grid.decodings[0]),
+                                      params.generate.max_new_tokens, cpu)
+    flops = roofline.gemm_flops(cpu, torch.float32, n=1024)
+    n, nbytes = roofline.weights_per_token(model)
+    bound = roofline.decode_bound(n, nbytes, measured["batch"], flops)
+    return {"model": model_name, "params_m": round(n / 1e6, 1), **measured,
+            "gemm_gflops": flops / 1e9, **bound,
+            "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-tests", action="store_true")
@@ -115,6 +150,14 @@ def main() -> int:
         assert "Running stage" not in result.stdout
         results["noop_repro_s"] = round(secs, 1)
         results["errors_s"] = {k: round(v, 1) for k, v in error_paths(cwd).items()}
+        from synthlens.config import load_params
+
+        params = load_params(cwd / "params.yaml")
+        gguf = [m for m in params.grid.models if params.model(m).source == "gguf"]
+        if gguf:
+            print(f"bench: hf generation of {gguf[0]} on the CPU ...", flush=True)
+            results["generator_cpu"] = generator_on_cpu(
+                params, gguf[0], cwd / "data" / "generators" / gguf[0] / "weights")
     if not args.no_tests:
         print("bench: test suite ...", flush=True)
         secs, result = timed([sys.executable, "-m", "pytest", "-q", "tests"], ROOT)
@@ -133,6 +176,12 @@ def main() -> int:
     print(f"| no-op dvc repro | {results['noop_repro_s']} |")
     for k, v in results["errors_s"].items():
         print(f"| error: {k} | {v} |")
+    if "generator_cpu" in results:
+        g = results["generator_cpu"]
+        print(f"| hf generation, {g['model']} ({g['params_m']}M, fp32, batch {g['batch']}, "
+              f"{g['new_tokens']} new tokens): {g['tokens_per_s']:.0f} tokens/s; compute bound "
+              f"{g['bound_tokens_per_s']:,.0f} tokens/s at {g['gemm_gflops']:.0f} GFLOP/s "
+              f"({100 * g['fraction_of_bound']:.1f} %) | {g['seconds']:.1f} |")
     if "tests_s" in results:
         print(f"| make test (pytest) | {results['tests_s']} ({results['tests_summary']}) |")
     return 0

@@ -177,28 +177,6 @@ def test_kill_9_in_the_middle_then_rerun_loses_and_duplicates_nothing(tmp_path):
 
 
 # ------------------------------------------------------------- the paper profile itself
-def test_paper_profile_validates_and_dry_run_lists_the_grid():
-    from synthlens.tools.plan import grid_rows
-
-    params = load_params(ROOT / "profiles" / "paper.yaml")
-    assert params.profile == "paper"
-    rows = grid_rows(params)
-    assert len(rows) == len(params.grid.models) * len(params.grid.domains) * len(
-        params.grid.decodings)
-    assert {r["cell"].split("/")[0] for r in rows} == set(params.grid.models)
-    assert sum(r["gpu_hours"] for r in rows) > 0
-    assert all(r["gpu_hours"] == 0 for r in rows if r["backend"] == "openai")
-
-
-def test_dry_run_cli_prints_every_cell_and_the_estimate():
-    result = subprocess.run([sys.executable, "-m", "synthlens", "--params",
-                             str(ROOT / "profiles" / "paper.yaml"), "plan"],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "llama-2-7b-chat/eli5/p0_9" in result.stdout
-    assert "GPU hours" in result.stdout and "tokens/s" in result.stdout
-
-
 def test_download_lists_what_the_paper_profile_needs():
     from synthlens.tools.download import needs
 

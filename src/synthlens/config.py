@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .config_base import Strict
+from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
 
 
@@ -24,11 +25,6 @@ SPLIT_NAME = re.compile(r"\w+")  # what the datasets library accepts as a split 
 
 class ConfigError(ValueError):
     """params.yaml is malformed; the message names the key."""
-
-
-class Strict(BaseModel):
-    # strict: a bool or a string is not a number; an int still fills a float field
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class DomainSpec(Strict):
@@ -278,17 +274,6 @@ class CompareSpec(Strict):
     """`make compare`: this run's metrics against the committed ones."""
 
     tolerance: ToleranceSpec = ToleranceSpec()
-
-
-class DryRunSpec(Strict):
-    """Assumptions of the dry run's GPU-hour estimate, stated so a reader can check them."""
-
-    tokens_per_second_7b: float = Field(default=1500.0, gt=0, le=10_000_000, description=
-                                        "batched output tokens/s of a 7B model in bf16 on one GPU")
-    default_size_b: float = Field(default=7.0, gt=0, le=10_000,
-                                  description="size of a model without size_b")
-    example_chars: int = Field(default=300, gt=0, le=100_000,
-                               description="mean length of a few-shot example")
 
 
 class Params(Strict):

@@ -1,57 +1,62 @@
-"""Dry run: the whole grid of a profile, its size in samples and tokens, and an estimate of
-GPU hours from a stated throughput (params: dry_run)."""
+"""Dry run (`python -m synthlens plan`, `make dry-run`): the profile's grid and the wall time of
+every stage of `dvc repro` on ONE GPU, printed as a table per stage group, with the total and
+the profile's budget check. The arithmetic is tools/estimate.py; the throughputs it assumes
+are params (dry_run), stated there with where each figure comes from."""
 from __future__ import annotations
 
 from ..config import Params
+from .estimate import GROUPS, Item, budget_check, estimate, hours_by_group, total_hours
 
 
-def _prompt_tokens(params: Params, model: str, domain: str) -> int:
-    """Rough prompt length in tokens (4 characters a token), few-shot examples included."""
-    spec, d = params.model(model), params.domain(domain)
-    template = params.prompts[spec.prompt]
-    base = len(template.format(label=max(d.labels, key=len), subject=d.subject, examples=""))
-    return (base + spec.shots * params.dry_run.example_chars) // 4 + 1
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:7.2f}"
 
 
-def grid_rows(params: Params) -> list[dict]:
-    g, d = params.generate, params.dry_run
-    rows = []
-    for model in params.grid.models:
-        spec = params.model(model)
-        size = spec.size_b or d.default_size_b
-        tps = d.tokens_per_second_7b * 7.0 / size
-        for domain in params.grid.domains:
-            samples = g.samples_per_label * len(params.domain(domain).labels)
-            for decoding in params.grid.decodings:
-                out_tokens = samples * g.max_new_tokens
-                in_tokens = samples * _prompt_tokens(params, model, domain)
-                gpu_h = 0.0 if spec.backend == "openai" else out_tokens / tps / 3600
-                rows.append({"cell": f"{model}/{domain}/{decoding}", "backend": spec.backend,
-                             "samples": samples, "prompt_tokens": in_tokens,
-                             "output_tokens": out_tokens, "gpu_hours": gpu_h})
-    return rows
+def print_group(group: str, items: list[Item]) -> None:
+    mine = [i for i in items if i.group == group]
+    width = max(len(i.name) for i in mine)
+    print(f"\n{group} ({sum(i.seconds for i in mine) / 3600:.2f} h)")
+    for i in mine:
+        print(f"  {i.name:<{width}}  {_hours(i.seconds)} h  {i.detail}")
 
 
-def run(params: Params) -> list[dict]:
-    rows = grid_rows(params)
-    d = params.dry_run
-    width = max(len(r["cell"]) for r in rows)
-    print(f"profile {params.profile}: {len(params.grid.models)} models x "
-          f"{len(params.grid.domains)} domains x {len(params.grid.decodings)} decodings = "
-          f"{len(rows)} cells\n")
-    print(f"{'cell':<{width}}  {'backend':<7} {'samples':>8} {'prompt tok':>11} "
-          f"{'output tok':>11} {'GPU h':>7}")
-    for r in rows:
-        print(f"{r['cell']:<{width}}  {r['backend']:<7} {r['samples']:>8} "
-              f"{r['prompt_tokens']:>11} {r['output_tokens']:>11} {r['gpu_hours']:>7.2f}")
-    total = {k: sum(r[k] for r in rows) for k in ("samples", "prompt_tokens", "output_tokens",
-                                                  "gpu_hours")}
-    api = sum(r["output_tokens"] for r in rows if r["backend"] == "openai")
-    print(f"\n{'total':<{width}}  {'':<7} {total['samples']:>8} {total['prompt_tokens']:>11} "
-          f"{total['output_tokens']:>11} {total['gpu_hours']:>7.1f}")
-    print(f"\nEstimate: {total['gpu_hours']:.1f} GPU hours of generation, assuming "
-          f"{d.tokens_per_second_7b:g} output tokens/s for a 7B model on one GPU "
-          f"(dry_run.tokens_per_second_7b), scaled by 7/size_b for other sizes; "
-          f"{api} output tokens go to API endpoints. Classifier fine-tuning and MAUVE "
-          f"features are not included.")
-    return rows
+def run(params: Params) -> list[Item]:
+    g = params.grid
+    items = estimate(params)
+    print(f"profile {params.profile}: {len(g.models)} models x {len(g.domains)} domains x "
+          f"{len(g.decodings)} decodings = {len(g.models) * len(g.domains) * len(g.decodings)} "
+          f"synthetic datasets; wall time of `dvc repro` from nothing on ONE GPU, from the "
+          f"throughputs in params (dry_run: assumptions, not measurements; `make bench-gpu` "
+          f"measures the main ones)")
+    for group in GROUPS:
+        if any(i.group == group for i in items):
+            print_group(group, items)
+    by_group = hours_by_group(items)
+    total = total_hours(items)
+    print("\nsummary")
+    for group, hours in by_group.items():
+        print(f"  {group:<22} {hours:7.2f} h  {100 * hours / total if total else 0:5.1f} %")
+    print(f"  {'total':<22} {total:7.2f} h")
+    api = by_group.get("API generation", 0.0)
+    mauve = by_group.get("MAUVE", 0.0)
+    print(f"\nEstimate: {total:.1f} hours of wall time for `dvc repro` on one GPU ("
+          f"{total - api - mauve:.1f} h on the GPU, {mauve:.1f} h of MAUVE k-means on the CPU, "
+          f"{api:.1f} h waiting for API endpoints); generation assumes "
+          f"{params.dry_run.tokens_per_second_7b:g} output tokens/s for a 7B hf model "
+          f"(dry_run.tokens_per_second_7b).")
+    if any("(assumed)" in i.detail for i in items):
+        print("(assumed): the dry run reads no data; a hub or local domain without max_train or "
+              "max_test counts dry_run.unknown_train_rows / unknown_test_rows rows (fewer is "
+              "faster).")
+    limit, fits = budget_check(params.profile, total)
+    if limit is None:
+        print(f"Budget: profile {params.profile} has none (it is not a GPU profile).")
+    elif fits:
+        print(f"Budget: within {limit:g} h for profile {params.profile} "
+              f"({total:.1f} h estimated).")
+    else:
+        print(f"Budget: OVER the {limit:g} h of profile {params.profile} by "
+              f"{total - limit:.1f} h ({total:.1f} h estimated); the largest groups: "
+              + ", ".join(f"{k} {v:.1f} h" for k, v in
+                          sorted(by_group.items(), key=lambda kv: -kv[1])[:3]) + ".")
+    return items

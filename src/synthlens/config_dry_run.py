@@ -1,0 +1,68 @@
+"""params.yaml's dry_run section: the throughputs behind `make dry-run`'s wall-time estimate
+(tools/estimate.py), each bounded and saying what it assumes and where the figure comes from.
+Kept apart from config.py so that module stays short; config.py re-exports DryRunSpec."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from .config_base import Strict
+
+
+class DryRunSpec(Strict):
+    """Throughputs for ONE GPU. Every figure is an ASSUMPTION for one H100 at the paper
+    profile's settings, not a measurement; `make bench-gpu` measures the generation and
+    classifier ones on the machine at hand (bench/results/gpu.json): put its numbers here to
+    estimate with them."""
+
+    tokens_per_second_7b: float = Field(default=1500.0, gt=0, le=10_000_000, description=
+        "hf backend: output tokens/s of a 7B model in bf16 on one GPU at batch 64, i.e. ~43 ms "
+        "a decoding step (transformers' eager generate is bound by per-step Python and kernel "
+        "launches, far above the ~5 ms the GPU's memory bandwidth needs; the project's target "
+        "of >= 10k needs a faster path). Assumed, not measured; scaled by 7/size_b for other "
+        "sizes, capped by hf_step_overhead_s")
+    hf_step_overhead_s: float = Field(default=0.025, gt=0, le=10, description=
+        "hf backend: the least time of one decoding step whatever the model's size (eager "
+        "transformers, 24-32 layers: ~25 ms, as its batch-1 speed of ~40 tokens/s shows), so a "
+        "model makes at most generate.batch_size / this many tokens/s. Assumed")
+    vllm_tokens_per_second_7b: float = Field(default=6000.0, gt=0, le=10_000_000, description=
+        "vllm backend: output tokens/s of a 7B model on one H100; vLLM's published offline "
+        "throughput is 6-10k, the low end is taken. Assumed; scaled by 7/size_b")
+    prefill_tokens_per_second_7b: float = Field(default=20_000.0, gt=0, le=100_000_000,
+        description="prompt tokens/s of a 7B model (prefill is compute-bound: ~300 TFLOP/s "
+        "effective / 14 GFLOP a token). Assumed; scaled by 7/size_b")
+    load_gb_per_s: float = Field(default=1.0, gt=0, le=1000, description=
+        "loading a generator's bf16 weights (2 bytes a parameter) from local disk into GPU "
+        "memory, cold page cache. Assumed")
+    vllm_engine_start_s: float = Field(default=60.0, ge=0, le=3600, description=
+        "vllm backend: engine start on top of the load (memory profiling, CUDA graph "
+        "capture). Assumed")
+    classifier_steps_per_second: float = Field(default=25.0, gt=0, le=100_000, description=
+        "classifier fine-tuning optimiser steps/s: DistilBERT-base, batch 32 x 128 tokens, "
+        "bf16 autocast, eager PyTorch on one GPU (~8 ms of GPU work at ~200 TFLOP/s plus "
+        "per-step overhead and tokenisation). Assumed; make bench-gpu measures it")
+    classifier_texts_per_second: float = Field(default=3000.0, gt=0, le=10_000_000,
+        description="classifier inference texts/s (DistilBERT-base, batch 64, up to 128 "
+        "tokens, tokenisation included). Assumed; make bench-gpu measures it")
+    featurizer_texts_per_second: float = Field(default=800.0, gt=0, le=10_000_000,
+        description="MAUVE featurizer texts/s: gpt2-large, batch 64, texts of up to ~128 "
+        "tokens (~13 TFLOP a batch at ~150 TFLOP/s effective). Assumed; make bench-gpu "
+        "measures it")
+    mauve_seconds: float = Field(default=1.0, gt=0, le=3600, description=
+        "CPU seconds of one MAUVE computation (PCA + k-means of mauve-text) at 500 samples a "
+        "side, scaled by (samples/500)^2 as it makes samples/10 clusters. 0.3 s was measured "
+        "with 1280-dim random features on a 2-core CPU; 1 s is assumed for real ones")
+    api_seconds_per_request: float = Field(default=2.0, gt=0, le=3600, description=
+        "wall seconds of one API request (one sample of up to max_new_tokens tokens at "
+        "~60-100 tokens/s); requests run api.max_concurrency at a time. Assumed")
+    process_start_s: float = Field(default=10.0, ge=0, le=3600, description=
+        "per DVC stage process: Python, torch and transformers imports, CUDA context, "
+        "loading the small encoders (classifier, featurizer) it uses. Assumed")
+    unknown_train_rows: int = Field(default=10_000, gt=0, le=10_000_000, description=
+        "R-train rows assumed for a hub or local domain without max_train (the dry run reads "
+        "no data)")
+    unknown_test_rows: int = Field(default=2000, gt=0, le=10_000_000, description=
+        "R-test rows assumed for a hub or local domain without max_test")
+    default_size_b: float = Field(default=7.0, gt=0, le=10_000,
+                                  description="size of a model without size_b")
+    example_chars: int = Field(default=300, gt=0, le=100_000,
+                               description="mean length of a few-shot example")
