@@ -137,19 +137,25 @@ def test_eos_ends_a_sample_that_is_then_not_cut_off(tiny_gpt2, monkeypatch):
 
 def test_cut_off_tells_max_new_tokens_from_eos_and_stop_strings_in_one_batch(tiny_gpt2,
                                                                              monkeypatch):
+    import copy
+
     model, tok = tiny_gpt2
-    requests = [Request("Here is a positive movie review:", seed) for seed in range(6)]
+    ender = copy.deepcopy(model)  # twenty ends of sequence: some rows end early, some do not
+    ender.generation_config.eos_token_id = list(range(100, 120))
+    requests = [Request("Here is a positive movie review:", seed) for seed in range(12)]
     outputs = []
     real_generate = GPT2LMHeadModel.generate
     monkeypatch.setattr(GPT2LMHeadModel, "generate", lambda self, **kw: outputs.append(
         real_generate(self, **kw)) or outputs[-1])
-    full = sample(model, tok, requests, SAMPLING, 24)
-    wrote_eos = [tok.eos_token_id in row for row in outputs[-1][:, -24:].tolist()]
-    assert [c.cut_off for c in full] == [not e for e in wrote_eos]
-    assert any(wrote_eos) and not all(wrote_eos)  # this batch holds both kinds
-    stop = next(m.group() for c in full for m in [re.search(r"[A-Za-z]{2,}", c.raw[3:])] if m)
-    cut = sample(model, tok, requests, SAMPLING, 24, CleaningSpec(stop_strings=[stop]))
+    full = sample(ender, tok, requests, SAMPLING, 8)
+    ends = set(range(100, 120)) | {tok.eos_token_id}
+    ended = [bool(ends & set(row)) for row in outputs[-1][:, -8:].tolist()]
+    assert [c.cut_off for c in full] == [not e for e in ended]
+    assert any(ended) and not all(ended)  # this batch holds both kinds
+    stop = next(m.group() for c in full for m in [re.search(r"[A-Za-z]{2,}", c.raw[1:])] if m)
+    cut = sample(ender, tok, requests, SAMPLING, 8, CleaningSpec(stop_strings=[stop]))
     assert [c.cut_off for c in cut] == [c.cut_off and stop not in c.raw for c in full]
+    assert any(stop in c.raw for c in full if c.cut_off)
 
 
 # ------------------------------------------------------------------ neutral knobs (vllm)
@@ -200,3 +206,23 @@ def test_vllm_backend_ignores_the_model_generation_config_and_flags_length(
     assert calls["sampling"][1]["seed"] == 2 and calls["sampling"][1]["top_k"] == -1
     assert out == [Completion("Great film.", "Sure! Here is a review:\n\nGreat film.", False),
                    Completion("A dull, lif", "A dull, lif", True)]
+
+
+# ------------------------------------------------------------------ the noise
+def test_gumbel_noise_draws_from_the_softmax():
+    """Gumbel-max over rows with different seeds: argmax frequencies match the probabilities."""
+    from synthlens.generation.sampling import PerRowGumbel
+
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    n = 20_000
+    noise = PerRowGumbel(list(range(n)), torch.device("cpu"))
+    scores = probs.log().expand(n, -1)
+    first = noise(None, scores).argmax(-1)
+    second = noise(None, scores).argmax(-1)  # the next step: fresh noise for every row
+    for picks in (first, second):
+        freq = torch.bincount(picks, minlength=4).float() / n
+        assert torch.allclose(freq, probs, atol=0.015), freq
+    assert (first != second).float().mean() > 0.5
+    again = PerRowGumbel([7, 3], torch.device("cpu"))(None, scores[:2])
+    assert torch.equal(again[0], PerRowGumbel([7], torch.device("cpu"))(None, scores[:1])[0])
+    assert torch.isfinite(again).all()

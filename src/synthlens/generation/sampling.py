@@ -1,10 +1,12 @@
 """Sampling from a generator (transformers): per-sample seeds, batching.
 
-Every sample owns a torch.Generator seeded from (generate.seed, domain, label, index). We
-sample by the Gumbel-max trick inside a LogitsProcessor: temperature and top-p warp the
-logits, each row adds Gumbel noise drawn from its own generator, and greedy search picks the
-argmax, which is an exact draw from the warped distribution. So a sample does not depend on
-which batch it landed in, and transformers' generate() keeps handling caches and padding.
+Every sample owns a seed from (generate.seed, domain, label, index). We sample by the
+Gumbel-max trick inside a LogitsProcessor: temperature and top-p warp the logits, each row adds
+Gumbel noise that is a function of (its seed, step, token id) alone, and greedy search picks
+the argmax, which is an exact draw from the warped distribution. So a sample does not depend
+on which batch it landed in, and transformers' generate() keeps handling caches and padding.
+The noise comes from a counter-based hash computed with integer tensor ops on the model's
+device, so one step draws the whole batch's noise at once.
 The seed ignores model and temperature on purpose: every cell of the grid sees the same
 noise (common random numbers), which makes curves over temperature smoother.
 
@@ -26,19 +28,47 @@ def sample_seed(base_seed: int, domain: str, label: int, index: int) -> int:
     return zlib.crc32(f"{base_seed}/{domain}/{label}/{index}".encode()) & 0x7FFFFFFF
 
 
-class PerRowGumbel:
-    """LogitsProcessor adding Gumbel noise from one torch.Generator per row, drawn on the
-    generators' device (the model's): no per-step copy from the CPU."""
+MASK32 = 0xFFFFFFFF
 
-    def __init__(self, generators):
-        self.generators = generators
+
+def hash32(x):
+    """A well-mixed 32-bit integer hash, elementwise on int64 tensors holding 32-bit values
+    (C. Wellons' hash-prospector, [16 21f0aaad 15 735a2d97 15]). Both multipliers are below
+    2**31, so no product leaves int64."""
+    x = x ^ (x >> 16)
+    x.mul_(0x21F0AAAD).bitwise_and_(MASK32)
+    x.bitwise_xor_(x >> 15)
+    x.mul_(0x735A2D97).bitwise_and_(MASK32)
+    return x.bitwise_xor_(x >> 15)
+
+
+class PerRowGumbel:
+    """LogitsProcessor adding Gumbel noise that depends on (row seed, step, token id) only:
+    uniforms from hash32 of the three (23 bits, exact in float32, strictly inside (0, 1)),
+    for the whole batch in one pass on `device`. The step counts this object's calls, so
+    every generate() call needs a new one."""
+
+    def __init__(self, seeds: list[int], device):
+        import torch
+
+        # odd offsets keep 0 from hashing to 0 (the hash's one fixed point)
+        seeds = torch.tensor(seeds, dtype=torch.int64, device=device)
+        self.rows = hash32((seeds + 0x9E3779B9) & MASK32)
+        self.tokens = None
+        self.step = 0
 
     def __call__(self, input_ids, scores):
         import torch
 
-        noise = torch.stack([torch.rand(scores.shape[-1], generator=g, device=g.device)
-                             for g in self.generators])
-        gumbel = -torch.log(-torch.log(noise.clamp(1e-20, 1 - 1e-7)))
+        vocab = scores.shape[-1]
+        if self.tokens is None or self.tokens.numel() != vocab:
+            ids = torch.arange(vocab, dtype=torch.int64, device=self.rows.device)
+            self.tokens = hash32((ids + 1) * 0x9E3779B1 & MASK32)
+        row_step = hash32((self.rows + (self.step + 1) * 0x632BE5AB) & MASK32)
+        self.step += 1
+        bits = hash32(row_step[:, None] ^ self.tokens[None, :]) >> 9
+        uniform = (bits.to(torch.float32) + 0.5) / float(1 << 23)
+        gumbel = -torch.log(-torch.log(uniform))
         return scores + gumbel.to(scores.device, scores.dtype)
 
 
@@ -108,8 +138,7 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
         processors.append(TemperatureLogitsWarper(decoding.temperature))
         if decoding.top_p < 1.0:
             processors.append(TopPLogitsWarper(decoding.top_p))
-        gens = [torch.Generator(device=device).manual_seed(r.seed) for r in requests]
-        processors.append(PerRowGumbel(gens))
+        processors.append(PerRowGumbel([r.seed for r in requests], device))
     model.generation_config = neutral_generation_config(model, tok)
     eos = model.generation_config.eos_token_id or []
     config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
