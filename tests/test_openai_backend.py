@@ -7,7 +7,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from synthlens.generation.openai_backend import BackendError, OpenAIBackendConfig, generate
+from synthlens.config import DecodingSpec, Params
+from synthlens.generation.openai_backend import (BackendError, OpenAIBackend,
+                                                 OpenAIBackendConfig, generate)
+from synthlens.generation.prompts import prompt_token_ids
+from synthlens.generation.sampling import Completion, Request
+
+from tiny_models import bos_tokenizer
 
 KEY_ENV = "SYNTHLENS_TEST_API_KEY"
 
@@ -31,7 +37,8 @@ class FakeServer:
 
 
 def prompt_of(body):
-    return body["messages"][0]["content"] if "messages" in body else body["prompt"]
+    prompt = body["messages"][0]["content"] if "messages" in body else body["prompt"]
+    return json.dumps(prompt) if isinstance(prompt, list) else prompt  # token ids
 
 
 def make_handler(fake):
@@ -231,3 +238,48 @@ def test_bad_config_names_the_field(field, value):
 def test_seeds_must_match_prompts(server):
     with pytest.raises(ValueError, match="seeds"):
         generate(config(server), ["a", "b"], [1], 0.7, 0.9, 8)
+
+
+def test_every_request_holds_the_penalties_neutral(server):
+    run(config(server), ["a"])
+    run(config(server, endpoint="completion"), ["b"])
+    for _, _, body in server.requests:
+        assert body["presence_penalty"] == 0 and body["frequency_penalty"] == 0
+        assert not {"top_k", "min_p", "repetition_penalty"} & set(body)  # OpenAI rejects them
+
+
+def api_backend(server, mini_params, family="vanilla", **api):
+    mini_params["models"]["api-model"] = {
+        "family": family, "source": "api", "backend": "openai",
+        "prompt": "completion" if family == "vanilla" else "instruction",
+        "api": {"base_url": server.base_url, "model": "served", "api_key_env": KEY_ENV, **api}}
+    mini_params["generate"]["cleaning"] = {"stop_strings": ["###"]}
+    return OpenAIBackend(Params.model_validate(mini_params), "api-model", "reviews")
+
+
+def test_completion_prompts_go_as_the_token_ids_the_other_backends_feed(server, mini_params,
+                                                                         tmp_path):
+    bos_tokenizer().save_pretrained(tmp_path / "tok")
+    backend = api_backend(server, mini_params, vllm_server=True, tokenizer=str(tmp_path / "tok"))
+    ids = prompt_token_ids(bos_tokenizer(), "Write a positive movie review.")
+    server.plan[json.dumps(ids)] = [{"status": 200, "body": {"choices": [
+        {"text": "Sure! Here is a review: A superb", "finish_reason": "length"}]}}]
+    out = backend.complete([Request("Write a positive movie review.", 7)],
+                           DecodingSpec(temperature=1.0, top_p=0.9), 16)
+    assert out == [Completion("A superb", "Sure! Here is a review: A superb", True)]
+    body = server.requests[0][2]
+    assert body["prompt"] == ids and ids.count(1) == 1 and ids[0] == 1  # one <s>
+    assert body["stop"] == ["###"] and body["seed"] == 7
+    assert (body["top_k"], body["min_p"], body["repetition_penalty"]) == (-1, 0.0, 1.0)
+
+
+def test_without_a_tokenizer_prompts_go_as_text_and_a_stop_is_no_cut_off(server, mini_params):
+    backend = api_backend(server, mini_params)
+    server.plan["Here is a"] = [{"status": 200, "body": {"choices": [
+        {"text": " dull film.", "finish_reason": "stop"}]}}]
+    out = backend.complete([Request("Here is a", 1), Request("b", 2)],
+                           DecodingSpec(temperature=1.0), 16)
+    assert out == [Completion("dull film.", " dull film.", False),
+                   Completion("echo:b", "echo:b", False)]
+    assert sorted(body["prompt"] for _, _, body in server.requests) == ["Here is a", "b"]
+    assert all("top_k" not in body for _, _, body in server.requests)

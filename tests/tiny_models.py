@@ -22,6 +22,28 @@ def tokenizer(chat: bool):
     return tok
 
 
+# Llama-2's chat template writes its own BOS; Llama-3's does the same with <|begin_of_text|>
+BOS_CHAT_TEMPLATE = ("{% for m in messages %}<s>[INST] {{ m['content'] }} [/INST]{% endfor %}")
+
+
+def bos_tokenizer(chat: bool = False):
+    """A Llama-style tokenizer: it puts <s> in front of a text by default, as Llama's does."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    words = sorted({w for text in CORPUS for w in text.split()} | {"[INST]", "[/INST]"})
+    vocab = {t: i for i, t in enumerate(["<unk>", "<s>", "</s>", *words])}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.post_processor = processors.TemplateProcessing(single="<s> $A",
+                                                        special_tokens=[("<s>", 1)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>",
+                                  unk_token="<unk>", pad_token="</s>")
+    if chat:
+        tok.chat_template = BOS_CHAT_TEMPLATE
+    return tok
+
+
 def save_causal_lm(kind: str, out: Path, chat: bool = False) -> Path:
     """kind: llama, falcon, gpt2 or qwen2 — the families the paper profile lists."""
     from transformers import (FalconConfig, FalconForCausalLM, GPT2Config, GPT2LMHeadModel,

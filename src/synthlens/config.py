@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from .config_base import Strict
 from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
+from .config_rules import PREAMBLES, REFUSALS, Regex, StopString
 
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -133,6 +134,10 @@ class ApiSpec(Strict):
     max_concurrency: int = Field(default=8, gt=0, le=1024)
     timeout_s: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=5, ge=0, le=100)
+    vllm_server: bool = Field(default=False, description="a vLLM server: also send neutral "
+                              "top_k, min_p, repetition_penalty (OpenAI rejects them)")
+    tokenizer: str | None = Field(default=None, description="the served model's tokenizer: "
+                                  "completion prompts go as token ids (one BOS), else as text")
 
 
 class ModelSpec(Strict):
@@ -225,12 +230,25 @@ class ConvertGeneratorSpec(Strict):
     models: list[str] = Field(default_factory=list, description="gguf models to convert once")
 
 
+class CleaningSpec(Strict):
+    """Raw continuation -> one text (prompts.clean_output); refused samples (sample_flags)."""
+
+    preambles: list[Regex] = Field(default_factory=lambda: list(PREAMBLES), max_length=100,
+                                   description="dropped at the start of the text where the "
+                                   "match ends in a colon or at a line end")
+    refusals: list[Regex] = Field(default_factory=lambda: list(REFUSALS), max_length=100,
+                                  description="found in the raw continuation: refused")
+    stop_strings: list[StopString] = Field(default_factory=list, max_length=16, description=
+                                           "stop at these on every backend, cut before them")
+
+
 class GenerateSpec(Strict):
     samples_per_label: int = Field(gt=0, le=1_000_000)
     max_new_tokens: int = Field(gt=0, le=32_768)
     batch_size: int = Field(default=16, gt=0, le=65_536)
     shard_size: int = Field(default=32, gt=0, le=65_536)
     seed: int = 0
+    cleaning: CleaningSpec = CleaningSpec()
 
 
 class ClassifierSpec(Strict):

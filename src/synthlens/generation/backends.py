@@ -2,8 +2,10 @@
 
 A backend turns prompts (already rendered from the templates) into completions, one per
 request, seeded per sample. It offers model_input(prompt) (the chat template applied where the
-model needs it), complete(requests, decoding, max_new_tokens), and path, revision and device
-for the provenance of each sample:
+model needs it), complete(requests, decoding, max_new_tokens) -> one sampling.Completion per
+request (cleaned text, raw text, cut_off) with params' generate.cleaning applied (stop strings
+included), and path, revision and device for the provenance of each sample. Every backend
+feeds the model prompts.prompt_token_ids (one BOS policy) where it controls tokenization:
   - hf: transformers on CPU or GPU (bf16 and device_map on GPU), see sampling.sample;
   - openai: any OpenAI-compatible endpoint (OpenAI, or vLLM / TGI servers), completion
     endpoint for vanilla models and chat endpoint for instruct ones;

@@ -7,7 +7,7 @@ from ..device import choose, describe
 from ..hub import missing_hint
 from .location import check_local, generator_location, local_revision
 from .prompts import model_input
-from .sampling import Request, sample
+from .sampling import Completion, Request, sample
 
 
 class HFBackend:
@@ -16,6 +16,7 @@ class HFBackend:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.spec: ModelSpec = params.model(model_name)
+        self.cleaning = params.generate.cleaning
         path, revision = generator_location(params, model_name, domain)
         check_local(params, model_name, path)
         device = device or choose(params.require_gpu)
@@ -37,12 +38,12 @@ class HFBackend:
         return model_input(self.tok, self.spec, prompt)
 
     def complete(self, requests: list[Request], decoding: DecodingSpec,
-                 max_new_tokens: int) -> list[str]:
+                 max_new_tokens: int) -> list[Completion]:
         # sort by input length so a batch pads little; results go back in request order
         order = sorted(range(len(requests)), key=lambda i: len(requests[i].text))
-        texts = sample(self.model, self.tok, [requests[i] for i in order], decoding,
-                       max_new_tokens)
-        out = [""] * len(requests)
-        for i, text in zip(order, texts):
-            out[i] = text
+        done = sample(self.model, self.tok, [requests[i] for i in order], decoding,
+                      max_new_tokens, self.cleaning)
+        out: list[Completion | None] = [None] * len(requests)
+        for i, one in zip(order, done):
+            out[i] = one
         return out

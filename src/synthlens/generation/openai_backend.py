@@ -6,6 +6,18 @@ Vanilla models use the completion endpoint, instruct models the chat endpoint. R
 bounded thread pool; transient failures (429, 5xx, timeouts, dropped connections) are retried
 with exponential backoff, anything else fails at once so a bad model name or key is reported
 in seconds instead of after a long retry loop.
+
+Sampling follows params only: presence and frequency penalties go out as 0 explicitly, and with
+api.vllm_server also vLLM's extra knobs (top_k -1, min_p 0, repetition_penalty 1), which a vLLM
+server otherwise takes from the model's generation_config.json. Stop strings (params'
+generate.cleaning.stop_strings; the OpenAI API takes at most 4) go out as `stop`, and the server
+leaves them out of the text. A choice whose finish_reason is "length" was cut off.
+
+Prompt tokens: with api.tokenizer set, completion prompts are sent as token ids built by
+prompts.prompt_token_ids, the ids the hf and vllm backends feed the model (the completion
+endpoints of OpenAI, vLLM and llama.cpp accept a token list; TGI does not, so leave tokenizer
+unset there). Without it, and always on the chat endpoint, the prompt goes as text and the
+server tokenizes it (and applies the chat template) with its own BOS policy.
 """
 from __future__ import annotations
 
@@ -21,15 +33,17 @@ from dataclasses import dataclass
 from http.client import HTTPException
 
 from ..config import DecodingSpec, Params
-from ..hub import MissingResource
-from .prompts import clean_output
-from .sampling import Request
+from ..hub import MissingResource, missing_hint
+from .prompts import prompt_token_ids
+from .sampling import Completion, Request, completion
 
 log = logging.getLogger(__name__)
 
 # 408/409 are what proxies and OpenAI send for "try again"; other 4xx will not get better.
 RETRYABLE_4XX = {408, 409, 429}
 MAX_SLEEP_S = 60.0
+NEUTRAL = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
+VLLM_NEUTRAL = {"top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0}
 
 
 class BackendError(RuntimeError):
@@ -136,19 +150,31 @@ def _post(config: OpenAIBackendConfig, body: dict, headers: dict) -> dict:
     raise AssertionError("unreachable")
 
 
-def _text(config: OpenAIBackendConfig, data: dict) -> str:
+def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None]:
     try:
         choice = data["choices"][0]
         text = choice["message"]["content"] if config.endpoint == "chat" else choice["text"]
     except (KeyError, IndexError, TypeError):
         raise BackendError(f"unexpected response shape from {config.url}: {str(data)[:200]}") from None
-    return text or ""  # a chat message may carry content=None (e.g. a refusal)
+    # a chat message may carry content=None (e.g. a refusal)
+    return text or "", choice.get("finish_reason")
 
 
 def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
              temperature: float, top_p: float, max_new_tokens: int,
              stop: list[str] | None = None, progress=None) -> list[str]:
-    """One completion per prompt, in input order; see the module docstring for retries."""
+    """One completion text per prompt, in input order (generate_choices without reasons)."""
+    return [text for text, _ in generate_choices(config, prompts, seeds, temperature, top_p,
+                                                 max_new_tokens, stop, progress)]
+
+
+def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]],
+                     seeds: list[int], temperature: float, top_p: float, max_new_tokens: int,
+                     stop: list[str] | None = None, progress=None,
+                     extra: dict | None = None) -> list[tuple[str, str | None]]:
+    """(text, finish_reason) per prompt, in input order; a prompt may be token ids on the
+    completion endpoint. Sends NEUTRAL and `extra` with every request; see the module
+    docstring for retries."""
     if len(prompts) != len(seeds):
         raise ValueError(f"seeds must match prompts: {len(seeds)} seeds for {len(prompts)} prompts")
     headers = {"Content-Type": "application/json"}
@@ -156,18 +182,18 @@ def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
     if key:  # local servers need no key, and some reject an empty Bearer token
         headers["Authorization"] = f"Bearer {key}"
     common = {"model": config.model, "temperature": temperature, "top_p": top_p,
-              "max_tokens": max_new_tokens, "n": 1}
+              "max_tokens": max_new_tokens, "n": 1, **NEUTRAL, **(extra or {})}
     if stop:
         common["stop"] = list(stop)
 
-    def one(prompt: str, seed: int) -> str:
+    def one(prompt: str | list[int], seed: int) -> tuple[str, str | None]:
         if config.endpoint == "chat":
             body = {**common, "messages": [{"role": "user", "content": prompt}], "seed": seed}
         else:
             body = {**common, "prompt": prompt, "seed": seed}
-        return _text(config, _post(config, body, headers))
+        return _choice(config, _post(config, body, headers))
 
-    results: list[str | None] = [None] * len(prompts)
+    results: list[tuple[str, str | None] | None] = [None] * len(prompts)
     pool = ThreadPoolExecutor(max_workers=config.max_concurrency)
     try:
         futures = {pool.submit(one, p, s): i for i, (p, s) in enumerate(zip(prompts, seeds))}
@@ -187,6 +213,7 @@ class OpenAIBackend:
 
     def __init__(self, params: Params, model_name: str, domain: str):
         self.spec = params.model(model_name)
+        self.cleaning = params.generate.cleaning
         api = self.spec.api
         if api.api_key_env and not os.environ.get(api.api_key_env) and \
                 "api.openai.com" in api.base_url:
@@ -197,12 +224,23 @@ class OpenAIBackend:
             api_key_env=api.api_key_env, max_concurrency=api.max_concurrency,
             timeout_s=api.timeout_s, max_retries=api.max_retries)
         self.path, self.revision, self.device = api.base_url, api.model, "api"
+        self.extra = VLLM_NEUTRAL if api.vllm_server else {}
+        self.tok = None
+        if api.tokenizer and self.config.endpoint == "completion":
+            from transformers import AutoTokenizer
+
+            try:
+                self.tok = AutoTokenizer.from_pretrained(api.tokenizer)
+            except OSError as e:
+                raise missing_hint("tokenizer", api.tokenizer, e) from None
 
     def model_input(self, prompt: str) -> str:
         return prompt  # the server applies the chat template on the chat endpoint
 
     def complete(self, requests: list[Request], decoding: DecodingSpec,
-                 max_new_tokens: int) -> list[str]:
-        texts = generate(self.config, [r.text for r in requests], [r.seed for r in requests],
-                         decoding.temperature, decoding.top_p, max_new_tokens)
-        return [clean_output(t) for t in texts]
+                 max_new_tokens: int) -> list[Completion]:
+        prompts = [prompt_token_ids(self.tok, r.text) if self.tok else r.text for r in requests]
+        choices = generate_choices(self.config, prompts, [r.seed for r in requests],
+                                   decoding.temperature, decoding.top_p, max_new_tokens,
+                                   stop=self.cleaning.stop_strings, extra=self.extra)
+        return [completion(text, reason == "length", self.cleaning) for text, reason in choices]

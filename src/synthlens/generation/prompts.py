@@ -1,9 +1,12 @@
 """What goes into a generator and what comes out: a prompt template filled for a label,
-few-shot examples drawn with the sample's own seed, the chat template for instruct models, and
-the continuation cleaned to one text."""
+few-shot examples drawn with the sample's own seed, the chat template for instruct models, the
+token ids every backend feeds the model (one BOS policy), and the continuation cleaned to one
+text."""
 from __future__ import annotations
 
-from ..config import DomainSpec, ModelSpec
+import re
+
+from ..config import CleaningSpec, DomainSpec, ModelSpec
 
 
 def render_prompt(template: str, domain: DomainSpec, label: str,
@@ -35,11 +38,53 @@ def model_input(tok, model: ModelSpec, prompt: str) -> str:
     return prompt
 
 
-def clean_output(text: str) -> str:
-    """First paragraph of the continuation, whitespace collapsed, wrapping quotes removed."""
-    text = text.strip()
+def adds_bos(tok) -> bool:
+    """Whether the tokenizer puts its BOS in front of a text by default (Llama, Mistral,
+    Llama-3: yes; GPT-2, Falcon, Qwen2: no)."""
+    bos = tok.bos_token_id
+    return (bos is not None and tok("a")["input_ids"][:1] == [bos]
+            and tok("a", add_special_tokens=False)["input_ids"][:1] != [bos])
+
+
+def prompt_token_ids(tok, text: str) -> list[int]:
+    """The token ids of a model input (the chat template already applied as text), the same on
+    every backend: tokenized without special tokens, then the tokenizer's BOS put in front
+    exactly once iff the tokenizer adds one by default and the text does not already start with
+    it (chat templates such as Llama-3's write their own BOS)."""
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    if adds_bos(tok) and ids[:1] != [tok.bos_token_id]:
+        ids = [tok.bos_token_id, *ids]
+    return ids
+
+
+def drop_preamble(text: str, preambles: list[str]) -> str:
+    """Drop a chat model's opener ("Sure! Here is a positive movie review:") from the start of
+    a stripped text. A rule applies where its match (at the start, ignoring case) ends in a
+    colon or at a line end, so "Okay movie, nothing special." stays whole; rules apply again to
+    what is left, so an opener spread over two lines goes too."""
+    while text:
+        for rule in preambles:
+            m = re.match(rule, text, re.IGNORECASE | re.MULTILINE)
+            end = m.end() if m else 0
+            if end and (m.group().endswith(":") or end == len(text) or text[end] == "\n"):
+                text = text[end:].lstrip()
+                break
+        else:
+            break
+    return text
+
+
+QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d"}
+
+
+def clean_output(text: str, rules: CleaningSpec | None = None) -> str:
+    """One text from a continuation: a leading preamble dropped (rules.preambles; params'
+    defaults if no rules), then the first paragraph, whitespace collapsed, wrapping quotes
+    removed. A continuation without a preamble is cleaned as it always was."""
+    rules = rules or CleaningSpec()
+    text = drop_preamble(text.strip(), rules.preambles)
     text = text.split("\n\n")[0] if text else text
     text = " ".join(text.split())
-    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'":
+    if len(text) > 1 and QUOTES.get(text[0]) == text[-1]:
         text = text[1:-1].strip()
     return text

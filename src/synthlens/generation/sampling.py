@@ -1,39 +1,74 @@
 """Sampling from a generator (transformers): per-sample seeds, batching.
 
-Every sample owns a torch.Generator seeded from (generate.seed, domain, label, index). We
-sample by the Gumbel-max trick inside a LogitsProcessor: temperature and top-p warp the
-logits, each row adds Gumbel noise drawn from its own generator, and greedy search picks the
-argmax, which is an exact draw from the warped distribution. So a sample does not depend on
-which batch it landed in, and transformers' generate() keeps handling caches and padding.
+Every sample owns a seed from (generate.seed, domain, label, index). We sample by the
+Gumbel-max trick inside a LogitsProcessor: temperature and top-p warp the logits, each row adds
+Gumbel noise that is a function of (its seed, step, token id) alone, and greedy search picks
+the argmax, which is an exact draw from the warped distribution. So a sample does not depend
+on which batch it landed in, and transformers' generate() keeps handling caches and padding.
+The noise comes from a counter-based hash computed with integer tensor ops on the model's
+device, so one step draws the whole batch's noise at once.
 The seed ignores model and temperature on purpose: every cell of the grid sees the same
 noise (common random numbers), which makes curves over temperature smoother.
+
+Every backend returns a Completion per request: the cleaned text, the raw decoded
+continuation, and whether max_new_tokens cut it off; sample_flags turns one into the flags a
+dataset row carries.
 """
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 
-from ..config import DecodingSpec
-from .prompts import clean_output
+from ..config import CleaningSpec, DecodingSpec
+from .prompts import clean_output, prompt_token_ids
 
 
 def sample_seed(base_seed: int, domain: str, label: int, index: int) -> int:
     return zlib.crc32(f"{base_seed}/{domain}/{label}/{index}".encode()) & 0x7FFFFFFF
 
 
-class PerRowGumbel:
-    """LogitsProcessor adding Gumbel noise from one torch.Generator per row, drawn on the
-    generators' device (the model's): no per-step copy from the CPU."""
+MASK32 = 0xFFFFFFFF
 
-    def __init__(self, generators):
-        self.generators = generators
+
+def hash32(x):
+    """A well-mixed 32-bit integer hash, elementwise on int64 tensors holding 32-bit values
+    (C. Wellons' hash-prospector, [16 21f0aaad 15 735a2d97 15]). Both multipliers are below
+    2**31, so no product leaves int64."""
+    x = x ^ (x >> 16)
+    x.mul_(0x21F0AAAD).bitwise_and_(MASK32)
+    x.bitwise_xor_(x >> 15)
+    x.mul_(0x735A2D97).bitwise_and_(MASK32)
+    return x.bitwise_xor_(x >> 15)
+
+
+class PerRowGumbel:
+    """LogitsProcessor adding Gumbel noise that depends on (row seed, step, token id) only:
+    uniforms from hash32 of the three (23 bits, exact in float32, strictly inside (0, 1)),
+    for the whole batch in one pass on `device`. The step counts this object's calls, so
+    every generate() call needs a new one."""
+
+    def __init__(self, seeds: list[int], device):
+        import torch
+
+        # odd offsets keep 0 from hashing to 0 (the hash's one fixed point)
+        seeds = torch.tensor(seeds, dtype=torch.int64, device=device)
+        self.rows = hash32((seeds + 0x9E3779B9) & MASK32)
+        self.tokens = None
+        self.step = 0
 
     def __call__(self, input_ids, scores):
         import torch
 
-        noise = torch.stack([torch.rand(scores.shape[-1], generator=g, device=g.device)
-                             for g in self.generators])
-        gumbel = -torch.log(-torch.log(noise.clamp(1e-20, 1 - 1e-7)))
+        vocab = scores.shape[-1]
+        if self.tokens is None or self.tokens.numel() != vocab:
+            ids = torch.arange(vocab, dtype=torch.int64, device=self.rows.device)
+            self.tokens = hash32((ids + 1) * 0x9E3779B1 & MASK32)
+        row_step = hash32((self.rows + (self.step + 1) * 0x632BE5AB) & MASK32)
+        self.step += 1
+        bits = hash32(row_step[:, None] ^ self.tokens[None, :]) >> 9
+        uniform = (bits.to(torch.float32) + 0.5) / float(1 << 23)
+        gumbel = -torch.log(-torch.log(uniform))
         return scores + gumbel.to(scores.device, scores.dtype)
 
 
@@ -59,31 +94,66 @@ class Request:
     seed: int
 
 
+@dataclass(frozen=True)
+class Completion:
+    text: str          # cleaned (prompts.clean_output)
+    raw: str           # decoded continuation, cut before a stop string, otherwise uncleaned
+    cut_off: bool      # stopped by max_new_tokens, not by EOS or a stop string
+
+
+def completion(raw: str, cut_off: bool, rules: CleaningSpec) -> Completion:
+    return Completion(clean_output(raw, rules), raw, cut_off)
+
+
+def cut_at_stop(text: str, stop_strings: list[str]) -> tuple[str, bool]:
+    """The text before the first stop string in it, and whether one was found."""
+    hits = [i for i in (text.find(s) for s in stop_strings) if i >= 0]
+    return (text[:min(hits)], True) if hits else (text, False)
+
+
+def sample_flags(done: Completion, rules: CleaningSpec) -> dict:
+    """empty: nothing left after cleaning; refused: the raw text matches a refusal rule;
+    cut_off: max_new_tokens ended it."""
+    return {"empty": not done.text, "cut_off": done.cut_off,
+            "refused": any(re.search(r, done.raw, re.IGNORECASE) for r in rules.refusals)}
+
+
 def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
-           max_new_tokens: int) -> list[str]:
-    """One completion per request, in order, decoded without special tokens."""
+           max_new_tokens: int, rules: CleaningSpec | None = None) -> list[Completion]:
+    """One completion per request, in order. The model sees prompts.prompt_token_ids (left
+    padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings."""
     import torch
     from transformers import (GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper,
                               TopPLogitsWarper)
 
     if not requests:
         return []
+    rules = rules or CleaningSpec()
     device = next(model.parameters()).device
     tok.padding_side = "left"
-    batch = tok([r.text for r in requests], return_tensors="pt", padding=True,
-                add_special_tokens=False, return_token_type_ids=False).to(device)
+    batch = tok.pad({"input_ids": [prompt_token_ids(tok, r.text) for r in requests]},
+                    padding=True, return_tensors="pt").to(device)
     processors = LogitsProcessorList()
     if decoding.temperature > 0:
         processors.append(TemperatureLogitsWarper(decoding.temperature))
         if decoding.top_p < 1.0:
             processors.append(TopPLogitsWarper(decoding.top_p))
-        gens = [torch.Generator(device=device).manual_seed(r.seed) for r in requests]
-        processors.append(PerRowGumbel(gens))
+        processors.append(PerRowGumbel([r.seed for r in requests], device))
     model.generation_config = neutral_generation_config(model, tok)
+    eos = model.generation_config.eos_token_id or []
     config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
-                              pad_token_id=tok.pad_token_id,
-                              eos_token_id=model.generation_config.eos_token_id)
+                              pad_token_id=tok.pad_token_id, eos_token_id=eos,
+                              stop_strings=list(rules.stop_strings) or None)
     with torch.inference_mode():
-        out = model.generate(**batch, generation_config=config, logits_processor=processors)
-    new = out[:, batch["input_ids"].shape[1]:]
-    return [clean_output(t) for t in tok.batch_decode(new, skip_special_tokens=True)]
+        out = model.generate(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                             generation_config=config, logits_processor=processors,
+                             tokenizer=tok)
+    new = out[:, batch["input_ids"].shape[1]:].tolist()
+    # a row that stopped early ends in EOS, or in padding once a stop string ended it
+    finished = set(eos) | {tok.pad_token_id}
+    done = []
+    for ids in new:
+        raw, stopped = cut_at_stop(tok.decode(ids, skip_special_tokens=True), rules.stop_strings)
+        cut_off = not stopped and len(ids) == max_new_tokens and not finished & set(ids)
+        done.append(completion(raw, cut_off, rules))
+    return done
