@@ -17,7 +17,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from .config_base import Strict
 from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
-from .config_rules import PREAMBLES, REFUSALS, Regex, StopString
+from .config_report import CompareSpec
+from .config_rules import CleaningSpec
 
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -230,18 +231,6 @@ class ConvertGeneratorSpec(Strict):
     models: list[str] = Field(default_factory=list, description="gguf models to convert once")
 
 
-class CleaningSpec(Strict):
-    """Raw continuation -> one text (prompts.clean_output); refused samples (sample_flags)."""
-
-    preambles: list[Regex] = Field(default_factory=lambda: list(PREAMBLES), max_length=100,
-                                   description="dropped at the start of the text where the "
-                                   "match ends in a colon or at a line end")
-    refusals: list[Regex] = Field(default_factory=lambda: list(REFUSALS), max_length=100,
-                                  description="found in the raw continuation: refused")
-    stop_strings: list[StopString] = Field(default_factory=list, max_length=16, description=
-                                           "stop at these on every backend, cut before them")
-
-
 class GenerateSpec(Strict):
     samples_per_label: int = Field(gt=0, le=1_000_000)
     max_new_tokens: int = Field(gt=0, le=32_768)
@@ -276,22 +265,6 @@ class EvaluateSpec(Strict):
     mauve_seeds: list[int] = Field(min_length=1, max_length=100)
     mauve_scaling_factor: float = Field(default=5.0, gt=0, le=1000)
     holdout_fraction: float = Field(default=0.3, gt=0, lt=1, description="complexity split")
-
-
-class ToleranceSpec(Strict):
-    """How far a characteristic may move between the committed run and this one (absolute)."""
-
-    diversity: float = Field(default=0.01, ge=0, le=1)
-    mauve: float = Field(default=0.05, ge=0, le=1)
-    faithfulness: float = Field(default=0.05, ge=0, le=1)
-    complexity: float = Field(default=0.1, ge=0, le=1)
-    performance: float = Field(default=0.05, ge=0, le=1)
-
-
-class CompareSpec(Strict):
-    """`make compare`: this run's metrics against the committed ones."""
-
-    tolerance: ToleranceSpec = ToleranceSpec()
 
 
 class Params(Strict):

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from .config_base import Strict
+
 # A chat model's opener before the text it was asked for. An interjection counts only alone on
 # its line or when "here is/are ..." follows it ("Okay movie, nothing special." is a review);
 # "Here is ..." without an interjection only when it ends in a colon.
@@ -45,3 +47,15 @@ def _compiles(rule: str) -> str:
 
 Regex = Annotated[str, AfterValidator(_compiles)]
 StopString = Annotated[str, Field(min_length=1)]
+
+
+class CleaningSpec(Strict):
+    """Raw continuation -> one text (prompts.clean_output); refused samples (sample_flags)."""
+
+    preambles: list[Regex] = Field(default_factory=lambda: list(PREAMBLES), max_length=100,
+                                   description="dropped at the start of the text where the "
+                                   "match ends in a colon or at a line end")
+    refusals: list[Regex] = Field(default_factory=lambda: list(REFUSALS), max_length=100,
+                                  description="found in the raw continuation: refused")
+    stop_strings: list[StopString] = Field(default_factory=list, max_length=16, description=
+                                           "stop at these on every backend, cut before them")

@@ -100,6 +100,8 @@ def evaluate_dataset(params: Params, shared: Domain, model: str, decoding: str) 
     decoding_spec, model_spec = params.decoding(decoding), params.model(model)
     result.update({
         "n_samples": len(rows), "empty_fraction": sum(not t for t in texts) / len(texts),
+        "refused_fraction": sum(bool(r.get("refused")) for r in rows) / len(rows),
+        "cut_off_fraction": sum(bool(r.get("cut_off")) for r in rows) / len(rows),
         "mean_words": sum(len(t.split()) for t in texts) / len(texts),
         "temperature": decoding_spec.temperature, "top_p": decoding_spec.top_p,
         "info": {"model": model, "domain": domain, "decoding": decoding,

@@ -24,7 +24,7 @@ from ..config import Params
 from ..generation.backends import load_backend
 from ..generation.location import generator_location, local_revision
 from ..generation.prompts import pick_examples, render_prompt
-from ..generation.sampling import Request, sample_seed
+from ..generation.sampling import Request, sample_flags, sample_seed
 from ..layout import reference_dir, shard_dir, synthetic_dir, synthetic_file
 from ..records import read_json, read_jsonl, write_json, write_jsonl
 
@@ -102,9 +102,12 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
                     train_rows, s["label"], model_spec.shots, s["seed"])) for s in part]
                 requests = [Request(backend.model_input(p), s["seed"])
                             for p, s in zip(prompts, part)]
-                texts = backend.complete(requests, decoding_spec, g.max_new_tokens)
-                for s, p, text in zip(part, prompts, texts):
-                    rows.append({**s, "text": text, "prompt": p, "prompt_id": model_spec.prompt,
+                done_ = backend.complete(requests, decoding_spec, g.max_new_tokens)
+                for s, p, one in zip(part, prompts, done_):
+                    flags = sample_flags(one, g.cleaning)
+                    rows.append({**s, "text": one.text, "raw_text": one.raw,
+                                 "cut_off": flags["cut_off"], "refused": flags["refused"],
+                                 "prompt": p, "prompt_id": model_spec.prompt,
                                  "shots": model_spec.shots, "model": model_name,
                                  "model_path": backend.path, "model_revision": backend.revision,
                                  "backend": model_spec.backend, "device": backend.device,
@@ -119,8 +122,9 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
     out = synthetic_file(model_name, domain, decoding)
     write_jsonl(out, rows)
     shutil.rmtree(work)
-    empty = sum(1 for r in rows if not r["text"])
-    log.info("generate %s: %d samples (%d empty) -> %s", cell, len(rows), empty, out)
+    log.info("generate %s: %d samples (%d empty, %d refused, %d cut off) -> %s", cell,
+             len(rows), sum(not r["text"] for r in rows), sum(r["refused"] for r in rows),
+             sum(r["cut_off"] for r in rows), out)
     return out
 
 
