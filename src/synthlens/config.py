@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from .config_base import Strict
 from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
-from .config_report import CompareSpec
+from .config_report import AnalysesSpec, CompareSpec
 from .config_rules import CleaningSpec
 
 
@@ -284,6 +284,7 @@ class Params(Strict):
     classifier: ClassifierSpec
     evaluate: EvaluateSpec
     dry_run: DryRunSpec = DryRunSpec()
+    analyses: AnalysesSpec = AnalysesSpec()
     compare: CompareSpec = CompareSpec()
 
     @model_validator(mode="after")

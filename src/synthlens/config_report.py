@@ -1,5 +1,6 @@
-"""Params of the report side: how `make compare` judges a rerun against the committed
-results (compare.tolerance)."""
+"""Params of the analyses beyond the paper's five numbers (analyses: second opinions, leakage,
+two-sample test, more diversity measures, bootstrap intervals) and of `make compare` (how a
+rerun is judged against the committed results)."""
 from __future__ import annotations
 
 from pydantic import Field
@@ -21,3 +22,25 @@ class CompareSpec(Strict):
     """`make compare`: this run's metrics against the committed ones."""
 
     tolerance: ToleranceSpec = ToleranceSpec()
+
+
+class AnalysesSpec(Strict):
+    """What evaluate computes besides the five characteristics (metrics/analyses.py)."""
+
+    enabled: bool = Field(default=True, description="off: only the paper's five numbers")
+    svd_dim: int = Field(default=64, gt=0, le=4096, description="TF-IDF + SVD features of the "
+                         "second MAUVE")
+    near_ngram: int = Field(default=3, gt=0, le=20, description="word n-grams compared for "
+                            "near duplicates")
+    near_threshold: float = Field(default=0.8, gt=0, le=1, description="n-gram Jaccard "
+                                  "similarity at or above which two texts are near duplicates")
+    leak_flag: float = Field(default=0.05, ge=0, le=1, description="Table 2 flags a dataset "
+                             "when at least this share of it repeats R-test (exactly or nearly)")
+    two_sample_folds: int = Field(default=5, ge=2, le=50, description="cross-validation folds "
+                                  "of the real-vs-synthetic classifier")
+    self_bleu_sample: int = Field(default=100, ge=2, le=100_000, description="hypotheses of "
+                                  "Self-BLEU (each against the other sampled texts)")
+    bootstrap_resamples: int = Field(default=200, ge=10, le=100_000)
+    bootstrap_level: float = Field(default=0.95, gt=0.5, lt=1)
+    mauve_resamples: int = Field(default=20, ge=0, le=10_000, description="bootstrap "
+                                 "resamples of MAUVE (each one more MAUVE run; 0 = no interval)")

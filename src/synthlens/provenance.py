@@ -48,7 +48,8 @@ def used_params(params: Params, domain: str, model: str | None = None,
     """The params a metrics file depends on (the synthetic ones with model and decoding)."""
     used = {"seed": params.seed, "domain": params.domain(domain).model_dump(),
             "featurizer": params.featurizer.model_dump(),
-            "classifier": params.classifier.model_dump(), "evaluate": params.evaluate.model_dump()}
+            "classifier": params.classifier.model_dump(), "evaluate": params.evaluate.model_dump(),
+            "analyses": params.analyses.model_dump()}
     if model:
         used.update(model=params.model(model).model_dump(), generate=params.generate.model_dump(),
                     decoding=params.decoding(decoding).model_dump(),

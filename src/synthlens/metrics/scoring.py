@@ -12,14 +12,19 @@ from .encoder import load_tokenizer, resolve
 log = logging.getLogger(__name__)
 
 
+def diversity_tokenizer(params: Params):
+    """The classifier backbone's tokenize function, the one fixed tokenizer of the run."""
+    backbone = params.classifier.backbone
+    return load_tokenizer(resolve(backbone), backbone.revision).tokenize
+
+
 def diversity_of(params: Params, texts: list[str], what: str) -> dict[str, float]:
     """Diversity with the classifier backbone's tokenizer, the one fixed tokenizer of the run."""
-    backbone = params.classifier.backbone
-    tok = load_tokenizer(resolve(backbone), backbone.revision)
+    tokenize = diversity_tokenizer(params)
     e = params.evaluate
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TooFewTokens)
-        out = diversity(texts, tok.tokenize, e.diversity_tokens, e.diversity_ngrams, params.seed)
+        out = diversity(texts, tokenize, e.diversity_tokens, e.diversity_ngrams, params.seed)
     for w in caught:
         log.warning("%s: %s", what, w.message)
     return {"diversity": out.get("distinct_1", float("nan")), **out}

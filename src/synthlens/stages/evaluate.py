@@ -18,11 +18,13 @@ from ..config import Params
 from ..device import choose, describe
 from ..layout import (features_file, metrics_dir, metrics_file, reference_classifier_dir,
                       reference_dir, reference_metrics_file, synthetic_file)
-from ..metrics import classifier
+import numpy as np
+
+from ..metrics import analyses, classifier
 from ..metrics.characteristics import mean_std
-from ..metrics.complexity import split_complexity
+from ..metrics.complexity import split_scores
 from ..metrics.encoder import embed
-from ..metrics.scoring import diversity_of, mauve_of
+from ..metrics.scoring import diversity_of, diversity_tokenizer, mauve_of
 from ..provenance import encoder_ids, record, used_params
 from ..records import read_json, read_jsonl, read_npz, write_json
 
@@ -61,6 +63,15 @@ class Domain:
         test = read_jsonl(reference_dir(domain) / "test.jsonl")
         self.test = ([r["text"] for r in test], [r["label"] for r in test])
         self._classifiers: dict[int, tuple] = {}
+        self._analyses: analyses.Reference | None = None
+        self.scores = read_json(reference_classifier_dir(domain) / "scores.json")
+
+    def analyses_reference(self) -> analyses.Reference:
+        if self._analyses is None:
+            train = read_jsonl(reference_dir(self.name) / "train.jsonl")
+            test = read_jsonl(reference_dir(self.name) / "test.jsonl")
+            self._analyses = analyses.reference(train, test, self.spec.labels, self.params.seed)
+        return self._analyses
 
     def reference_classifier(self, seed: int):
         if seed not in self._classifiers:
@@ -85,18 +96,26 @@ def evaluate_dataset(params: Params, shared: Domain, model: str, decoding: str) 
                           if len(written) > 1 else [])
     result.update(mauve_of(params, shared.features["train"], synthetic_features))
     result["mauve_empty_dropped"] = len(texts) - len(written)
-    faith, cx, perf = [], [], []
+    faith, cx, perf, first = [], [], [], None
     for seed in params.classifier.seeds:
         ref_model, ref_tok = shared.reference_classifier(seed)
-        faith.append(classifier.accuracy(ref_model, ref_tok, texts, labels,
-                                         params.classifier.max_length))
-        c, p = split_complexity(params, texts, labels, len(shared.spec.labels), seed,
-                                f"evaluate {cell} seed {seed}", extra_test=shared.test,
-                                device=shared.device)
-        cx.append(c)
-        perf.append(p)
+        predicted = classifier.predict(ref_model, ref_tok, texts, params.classifier.max_length)
+        faith.append(float(np.mean(predicted == np.asarray(labels))))
+        split = split_scores(params, texts, labels, len(shared.spec.labels), seed,
+                             f"evaluate {cell} seed {seed}", extra_test=shared.test,
+                             device=shared.device)
+        cx.append(split.complexity)
+        perf.append(split.performance)
+        first = first or (predicted, split)
     for name, values in (("faithfulness", faith), ("complexity", cx), ("performance", perf)):
         result[name], result[f"{name}_std"] = mean_std(values)
+    if params.analyses.enabled:
+        result.update(analyses.synthetic(
+            params, shared.analyses_reference(), texts, labels, predicted=first[0],
+            holdout_correct=first[1].holdout_correct, test_correct=first[1].test_correct,
+            reference_features=shared.features["train"], synthetic_features=synthetic_features,
+            classifier_accuracy=shared.scores["test_accuracy"],
+            tokenize=diversity_tokenizer(params)))
     decoding_spec, model_spec = params.decoding(decoding), params.model(model)
     result.update({
         "n_samples": len(rows), "empty_fraction": sum(not t for t in texts) / len(texts),
@@ -121,7 +140,7 @@ def evaluate_reference(params: Params, shared: Domain) -> dict:
     R-train (both computed by train_reference)."""
     domain = shared.name
     train = read_jsonl(reference_dir(domain) / "train.jsonl")
-    scores = read_json(reference_classifier_dir(domain) / "scores.json")
+    scores = shared.scores
     result = diversity_of(params, [r["text"] for r in train], f"reference {domain}")
     result.update(mauve_of(params, shared.features["train"], shared.features["test"]))
     result.update({
@@ -134,6 +153,9 @@ def evaluate_reference(params: Params, shared: Domain) -> dict:
                  "family": "reference", "kind": "reference"},
         "provenance": record(used_params(params, domain), encoder_ids(params),
                              scores.get("device", "unknown"))})
+    if params.analyses.enabled:
+        result.update(analyses.real(params, shared.analyses_reference(),
+                                    scores["test_accuracy"], diversity_tokenizer(params)))
     return result
 
 
