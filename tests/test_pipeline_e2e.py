@@ -76,9 +76,9 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
     # {revision: {"data": {path: {"data": {...}}}}}; the workspace revision is "" without git
     metrics = {path: body["data"] for entry in shown.values()
                for path, body in entry["data"].items()}
-    expected = {f"data/metrics/gpt2-mini/{d}/{c}.json" for d in ("reviews", "questions")
+    expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
                 for c in ("t1_0", "p0_9")}
-    expected |= {f"data/metrics/reference/{d}.json" for d in ("reviews", "questions")}
+    expected |= {f"data/metrics/{d}/reference.json" for d in ("reviews", "questions")}
     assert set(metrics) == expected
     for path, values in metrics.items():
         for name in CHARACTERISTICS:
@@ -119,7 +119,7 @@ def test_committed_results_are_tracked_by_git(pipeline):
     root, _ = pipeline
     tracked = git(root, "ls-files").stdout.split()
     assert "dvc.lock" in tracked
-    assert "data/metrics/gpt2-mini/reviews/t1_0.json" in tracked
+    assert "data/metrics/reviews/gpt2-mini/t1_0.json" in tracked
     # the datasets, models and features stay out of git
     assert not [t for t in tracked if t.startswith(("data/synthetic", "data/generators",
                                                     "data/features", "data/classifiers"))]
@@ -127,17 +127,24 @@ def test_committed_results_are_tracked_by_git(pipeline):
 
 
 def test_readme_walkthrough_edit_one_temperature(pipeline):
-    """Edit decodings.t1_0.temperature, dvc repro: that decoding's cells, report and verify
-    rerun, nothing else; dvc metrics diff shows what moved, in that decoding's files only."""
+    """Edit decodings.t1_0.temperature, dvc repro: the model's generate stage and each domain's
+    evaluate stage rerun, but only that decoding's datasets are generated and evaluated again
+    (the others are kept, byte for byte); dvc metrics diff shows changes in its files only."""
     root, _ = pipeline
+    kept = {p: p.read_bytes() for p in (root / "data/synthetic").glob("**/p0_9.jsonl")}
+    kept |= {p: p.read_bytes() for p in (root / "data/metrics").glob("**/p0_9.json")}
+    assert len(kept) == 4
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["decodings"]["t1_0"]["temperature"] = 1.3
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    out = dvc(root, "repro").stdout
+    result = dvc(root, "repro")
+    out = result.stdout + result.stderr
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
-    assert ran == {"generate@gpt2-mini-reviews-t1_0", "generate@gpt2-mini-questions-t1_0",
-                   "evaluate@gpt2-mini-reviews-t1_0", "evaluate@gpt2-mini-questions-t1_0",
-                   "report", "verify"}
+    assert ran == {"generate@gpt2-mini", "evaluate@reviews", "evaluate@questions", "report",
+                   "verify"}
+    assert "generate gpt2-mini: 2 cells generated, 2 kept" in out
+    assert "evaluate reviews: 1 datasets evaluated, 2 kept" in out
+    assert all(p.read_bytes() == body for p, body in kept.items())
     diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
     changed = {path for path, values in diff.get("diff", diff).items() if values}
     assert changed, "dvc metrics diff shows nothing although the samples changed"

@@ -9,14 +9,14 @@ Bootstrap intervals, each at analyses.bootstrap_level:
   - complexity: resampling S's held-out part (the split of the first classifier seed);
   - performance: resampling R-test's per-sample correctness (resampling S itself would mean
     one more fine-tuning per resample);
-  - diversity: seeded draws of S's texts without replacement (with replacement a resample
-    repeats texts, which biases distinct-n down);
+  - diversity: seeded reorderings of S (the k-token budget then covers other texts; a draw
+    with replacement would repeat texts, which biases distinct-n down);
   - MAUVE: analyses.mauve_resamples resamples of S's features, each against its own reference
     subsample (0 = no interval).
 """
 from __future__ import annotations
 
-import math
+import random
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -56,26 +56,36 @@ def _ci(name: str, ci: tuple[float, float]) -> dict[str, float]:
     return {f"{name}_ci_low": ci[0], f"{name}_ci_high": ci[1]}
 
 
+def _distinct_1(tokens: list[list[str]], order, k: int) -> float:
+    """distinct-1 within the first k tokens of the texts taken in `order` (characteristics.
+    diversity's rule, on texts tokenized once)."""
+    seen: list[str] = []
+    for i in order:
+        seen.extend(tokens[i])
+        if len(seen) >= k:
+            return len(set(seen[:k])) / k
+    return float("nan")
+
+
 def diversity_measures(params: Params, texts: list[str], labels: Sequence[int],
                        tokenize: Callable[[str], list[str]]) -> dict:
     """Compression ratio, Self-BLEU, per-label diversity (distinct-1 at a budget of k / labels
-    tokens per label) and the interval of diversity."""
+    tokens per label) and the interval of diversity (texts tokenized once)."""
     e, a = params.evaluate, params.analyses
     per_label_k = max(1, e.diversity_tokens // max(1, len(set(labels))))
+    tokens = [tokenize(t) for t in texts]
+    index = {id(t): i for i, t in enumerate(texts)}
 
-    def distinct_1(subset: list[str], k: int = e.diversity_tokens) -> float:
-        return diversity(subset, tokenize, k, [1], params.seed)["distinct_1"]
+    def by_label(subset: list[str]) -> float:
+        order = [index[id(t)] for t in subset]
+        random.Random(params.seed).shuffle(order)
+        return _distinct_1(tokens, order, per_label_k)
 
-    import warnings
-
-    with warnings.catch_warnings():  # too few tokens: NaN, already logged for the main value
-        warnings.simplefilter("ignore")
-        per, mean = diversity_per_label(texts=texts, labels=list(labels),
-                                        diversity=lambda t: distinct_1(t, per_label_k))
-        rng = np.random.default_rng(params.seed)
-        draws = [distinct_1([texts[i] for i in rng.permutation(len(texts))])
-                 for _ in range(a.bootstrap_resamples)] if texts else []
-    draws = np.asarray([d for d in draws if not math.isnan(d)])
+    per, mean = diversity_per_label(texts=texts, labels=list(labels), diversity=by_label)
+    rng = np.random.default_rng(params.seed)
+    draws = np.asarray([_distinct_1(tokens, rng.permutation(len(texts)), e.diversity_tokens)
+                        for _ in range(a.bootstrap_resamples)] if texts else [])
+    draws = draws[~np.isnan(draws)]
     tail = (1 - a.bootstrap_level) / 2 * 100
     ci = (tuple(float(v) for v in np.percentile(draws, [tail, 100 - tail])) if draws.size
           else (float("nan"), float("nan")))
@@ -86,14 +96,15 @@ def diversity_measures(params: Params, texts: list[str], labels: Sequence[int],
 
 
 def second_mauve(params: Params, ref: Reference, texts: list[str]) -> float:
-    """MAUVE on TF-IDF + SVD features (the second featurizer), R-train against S."""
+    """MAUVE on TF-IDF + SVD features (the second featurizer), R-train against S, with the
+    first MAUVE seed only (a second opinion on the ranking, at the cost of one MAUVE run)."""
     e, a = params.evaluate, params.analyses
     written = [t for t in texts if t]
     if len(written) < 2:
         return float("nan")
     p, q = tfidf_svd_features(reference_texts=ref.train_texts, synthetic_texts=written,
                               dim=a.svd_dim, seed=params.seed)
-    return conformity(p, q, e.mauve_seeds, e.mauve_samples, e.mauve_scaling_factor)["mauve"]
+    return conformity(p, q, e.mauve_seeds[:1], e.mauve_samples, e.mauve_scaling_factor)["mauve"]
 
 
 def mauve_interval(params: Params, reference_features, synthetic_features) -> dict:
@@ -159,7 +170,7 @@ def real(params: Params, ref: Reference, classifier_accuracy: float,
     e = params.evaluate
     p, q = tfidf_svd_features(reference_texts=ref.train_texts, synthetic_texts=ref.test_texts,
                               dim=a.svd_dim, seed=params.seed)
-    out["mauve_2"] = conformity(p, q, e.mauve_seeds, e.mauve_samples,
+    out["mauve_2"] = conformity(p, q, e.mauve_seeds[:1], e.mauve_samples,
                                 e.mauve_scaling_factor)["mauve"]
     out.update(leakage(synthetic_texts=ref.train_texts, train_texts=[],
                        test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold))
