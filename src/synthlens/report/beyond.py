@@ -94,12 +94,11 @@ def robustness_table(rows: list[dict]) -> Table:
     return t
 
 
-def verdict_table(verdicts_main: dict, verdicts_second: dict, *,
-                  main_name: str = "main backbone",
-                  second_name: str = "second backbone") -> str:
-    """Markdown: per claim its verdict under each backbone and whether they agree ('—' where
-    a side has no verdict). Claims in the order of verdicts_main, then those only in
-    verdicts_second."""
+def verdicts_table(verdicts_main: dict, verdicts_second: dict, *,
+                   main_name: str = "main backbone",
+                   second_name: str = "second backbone") -> Table:
+    """Per claim its verdict under each backbone and whether they agree ('—' where a side has
+    no verdict). Claims in the order of verdicts_main, then those only in verdicts_second."""
     claims = list(verdicts_main) + [c for c in verdicts_second if c not in verdicts_main]
     t = Table("beyond_verdicts", "Claim verdicts under each classifier backbone",
               ["claim", main_name, second_name, "same verdict"])
@@ -107,7 +106,12 @@ def verdict_table(verdicts_main: dict, verdicts_second: dict, *,
         a, b = verdicts_main.get(c), verdicts_second.get(c)
         same = "—" if a is None or b is None else "yes" if a == b else "no"
         t.rows.append([str(c), "—" if a is None else str(a), "—" if b is None else str(b), same])
-    return to_markdown(t)
+    return t
+
+
+def verdict_table(verdicts_main: dict, verdicts_second: dict, **names) -> str:
+    """verdicts_table as Markdown."""
+    return to_markdown(verdicts_table(verdicts_main, verdicts_second, **names))
 
 
 # ---------------------------------------------------------------- heat maps

@@ -37,6 +37,7 @@ class ClaimResult:
     operationalisation: str
     reason: str
     tables: list[Table] = field(default_factory=list)
+    intervals: str = ""   # are the differences inside the bootstrap intervals (claim_intervals)
 
     @property
     def claim(self) -> str:
@@ -93,7 +94,9 @@ def claims_markdown(results: list[ClaimResult], run: RunData, params: Params) ->
              "pair is compared only where both were averaged over the same domains. Verdicts: "
              "PASS, FAIL, or NOT RUN when the run lacks what the claim is about. Thresholds "
              f"are this project's choices: same = within ±{SAME_TOL}, on the curve = within "
-             f"{TOPP_TOL}, among the worst = below {WORST_SHARE:.0%} of the other models.", ""]
+             f"{TOPP_TOL}, among the worst = below {WORST_SHARE:.0%} of the other models. "
+             "Under each verdict, 'Bootstrap intervals' says which of the differences it rests "
+             "on lie inside the datasets' bootstrap intervals.", ""]
     if run.missing:
         lines += [f"**{len(run.missing)} grid cell(s) have no metrics file** and are left out: " +
                   ", ".join(run.missing), ""]
@@ -104,6 +107,8 @@ def claims_markdown(results: list[ClaimResult], run: RunData, params: Params) ->
         lines += ["", f"## Claim {r.number}: {r.verdict}", "", f"> {r.claim}", "",
                   f"**How it is checked.** {r.operationalisation}", "",
                   f"**Result.** {r.reason}.", ""]
+        if r.intervals:
+            lines += [f"**Bootstrap intervals.** {r.intervals}", ""]
         for t in r.tables:
             if t.rows:
                 lines.append(to_markdown(t, heading="###"))

@@ -1,5 +1,6 @@
 """The report's figures (PNG and PDF): trade-offs over temperature (Figure 2, mean over domains;
-Figures 5/6, per domain) and over model size (Appendix D).
+Figures 5/6, per domain; each point with its bootstrap interval and seed std) and over model
+size (Appendix D).
 
 A figure without data is still written, with the reason printed across it ("no data: ..."),
 and the reason is returned so the manifest and index.html can say so too.
@@ -57,17 +58,44 @@ def _axis_label(name: str) -> str:
     return LABELS.get(name, name)
 
 
+def _bars(r: dict, c: str) -> tuple[list[list[float]] | None, float | None]:
+    """(asymmetric interval bar [[below], [above]] or None, seed std or None) of r's c; a bar
+    end on the wrong side of the estimate is clipped to 0."""
+    lo, hi, std = r.get(f"{c}_ci_low"), r.get(f"{c}_ci_high"), r.get(f"{c}_std")
+    ci = [[max(0.0, r[c] - lo)], [max(0.0, hi - r[c])]] if is_number(lo, hi) else None
+    return ci, std if is_number(std) and std > 0 else None
+
+
+def _error_bars(ax, pts: list[dict], x: str, y: str, color) -> tuple[bool, bool]:
+    """Bootstrap intervals as thin capped bars and seed stds as thick faint bars on each point;
+    returns (an interval drawn, a std drawn)."""
+    any_ci = any_std = False
+    for r in pts:
+        (xci, xsd), (yci, ysd) = _bars(r, x), _bars(r, y)
+        if xci or yci:
+            ax.errorbar(r[x], r[y], xerr=xci, yerr=yci, fmt="none", ecolor=color,
+                        elinewidth=0.8, capsize=2.5, alpha=0.7, zorder=2)
+            any_ci = True
+        if xsd or ysd:
+            ax.errorbar(r[x], r[y], xerr=xsd, yerr=ysd, fmt="none", ecolor=color,
+                        elinewidth=4, capsize=0, alpha=0.25, zorder=1)
+            any_std = True
+    return any_ci, any_std
+
+
 def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
-                    styles: dict | None = None) -> str | None:
+                    styles: dict | None = None, level: float = 0.95) -> str | None:
     """One trade-off over temperature: a curve per model (top-p = 1 points, ordered by T),
     top-p < 1 points as open squares in the model's colour, the reference as a black star.
-    Returns the no-data message, or None when something was plotted."""
+    Each point carries its bootstrap interval (`<c>_ci_low/high`, thin capped bars, at
+    `level`) and its seed std (`<c>_std`, thick faint bars) where the row has them. Returns the
+    no-data message, or None when something was plotted."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.2, 4.6))
     synthetic = [r for r in rows if r["kind"] == "synthetic"]
     models = sorted({r["model"] for r in synthetic})
     styles = styles or _styles(models, synthetic)
-    plotted, topp_shown = False, False
+    plotted, topp_shown, ci_shown, std_shown = False, False, False, False
     for model in models:
         mine = [r for r in synthetic if r["model"] == model]
         st = styles[model]
@@ -80,6 +108,8 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
                 ax.annotate(f"T={r['temperature']:g}", (r[x], r[y]), fontsize=7,
                             xytext=(3, 3), textcoords="offset points", color=st["color"])
             plotted = True
+        drawn = _error_bars(ax, [r for r in mine if is_number(r[x], r[y])], x, y, st["color"])
+        ci_shown, std_shown = ci_shown or drawn[0], std_shown or drawn[1]
         for r in mine:
             if r["top_p"] < 1.0 and is_number(r[x], r[y]):
                 ax.plot(r[x], r[y], "s", color=st["color"], markerfacecolor="none",
@@ -95,7 +125,15 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     for i, r in enumerate(refs):
         ax.plot(r[x], r[y], "*", color="black", markersize=15, zorder=5,
                 label="reference" if i == 0 else None)
+        drawn = _error_bars(ax, [r], x, y, "black")
+        ci_shown, std_shown = ci_shown or drawn[0], std_shown or drawn[1]
         plotted = True
+    if ci_shown:
+        ax.errorbar([], [], xerr=[], fmt="none", ecolor="grey", elinewidth=0.8, capsize=2.5,
+                    label=f"{level:.0%} bootstrap interval (thin, capped)")
+    if std_shown:
+        ax.errorbar([], [], xerr=[], fmt="none", ecolor="grey", elinewidth=4, alpha=0.25,
+                    label="± std over seeds (thick, faint)")
     omitted = sorted(f"{r['model']} {r['decoding']}" for r in synthetic if not is_number(r[x], r[y]))
     if omitted and plotted:
         fig.text(0.01, -0.02, "not plotted (no value; a mean over domains has none if one "
@@ -232,10 +270,11 @@ def write_all(run: RunData, means: list[dict], params: Params, out: Path) -> lis
     arts = []
     models = list(params.grid.models)
     styles = _styles(models, run.rows)
+    level = params.analyses.bootstrap_level
     for x, y, stem, title in TRADEOFFS:
         name = f"figure2_{stem}.png"
         msg = tradeoff_figure(means, x, y, f"{title} over temperature (mean over domains)",
-                              out / name, styles)
+                              out / name, styles, level)
         arts.append(Artefact(name, "Figure 2", "figure", title, msg))
     per_domain = out / PER_DOMAIN_DIR
     per_domain.mkdir(exist_ok=True)
@@ -246,7 +285,7 @@ def write_all(run: RunData, means: list[dict], params: Params, out: Path) -> lis
         for x, y, stem, title in TRADEOFFS:
             name = f"{PER_DOMAIN_DIR}/figure5_{domain}_{stem}.png"
             msg = tradeoff_figure(rows, x, y, f"{title} over temperature: {domain}",
-                                  out / name, styles)
+                                  out / name, styles, level)
             arts.append(Artefact(name, "Figures 5 and 6", "figure", f"{title}: {domain}", msg))
     for x, y, stem, title in TRADEOFFS:
         name = f"figure_appendixD_size_{stem}.png"

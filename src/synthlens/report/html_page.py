@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from ..config import Params
+from .beyond_report import INTRO as BEYOND_INTRO
 from .manifest import Manifest
 from .rundata import RunData
 from .tables import provenance_tables
@@ -18,12 +19,16 @@ from .tabular import Table, to_html
 
 E = html.escape
 SECTIONS = ["Claims", "Figure 2", "Table 2", "Figures 5 and 6", "Appendix D", "Table 5",
-            "Table 9", "Few-shot vs zero-shot", "Correlations", "Provenance", "Files"]
+            "Table 9", "Few-shot vs zero-shot", "Correlations", *BEYOND_INTRO, "Provenance",
+            "Files"]
 INTRO = {
     "Figure 2": "Trade-offs over temperature, mean over domains: one curve per model (solid: "
                 "vanilla, dashed: instruct, dotted: few-shot), top-p points as open squares, "
-                "the reference as a star.",
-    "Figures 5 and 6": "The same trade-offs per domain, and the per-domain numbers.",
+                "the reference as a star; thin capped bars: bootstrap intervals, thick faint "
+                "bars: ± std over seeds.",
+    **BEYOND_INTRO,
+    "Figures 5 and 6": "The same trade-offs per domain, and the per-domain numbers with "
+                       "their bootstrap intervals [low, high].",
     "Appendix D": "The trade-offs over model size instead of temperature: one curve per model "
                   "line (e.g. llama-2 vanilla: 7B → 13B), at the decoding closest to T = 1, "
                   "top-p = 1.",
@@ -77,6 +82,8 @@ def claims_html(claims) -> str:
                      f'<span class="verdict {cls}">{E(c.verdict)}</span> {E(c.claim)}</summary>'
                      f"<p><b>How it is checked.</b> {E(c.operationalisation)}</p>"
                      f"<p><b>Result.</b> {E(c.reason)}.</p>")
+        if c.intervals:
+            parts.append(f"<p><b>Bootstrap intervals.</b> {E(c.intervals)}</p>")
         parts += [to_html(t, heading="h4") for t in c.tables if t.rows]
         parts.append("</details>")
     return "\n".join(parts)

@@ -25,11 +25,20 @@ CHARACTERISTICS = ["diversity", "mauve", "faithfulness", "complexity", "performa
 LABELS = {"diversity": "diversity", "mauve": "conformity (MAUVE)",
           "faithfulness": "faithfulness", "complexity": "complexity",
           "performance": "performance"}
+# the analyses beyond the five characteristics (params analyses); older files lack them (NaN)
+SECOND_COLUMNS = ["faithfulness_2", "faithfulness_2_std", "complexity_2", "complexity_2_std",
+                  "performance_2", "performance_2_std", "mauve_2", "classifier_accuracy",
+                  "classifier_accuracy_2"]
+ANALYSIS_COLUMNS = ["leak_exact_train", "leak_exact_test", "leak_near_train", "leak_near_test",
+                    "self_exact", "self_near", "two_sample_auc", "compression_ratio",
+                    "self_bleu", "diversity_per_label", "refused_fraction", "cut_off_fraction"]
+CI_COLUMNS = [k for c in CHARACTERISTICS for k in (f"{c}_ci_low", f"{c}_ci_high")]
+NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label")  # read via RunData.raw
 COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
             "size_b"] +
            [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
            ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
-            "empty_fraction"])
+            "empty_fraction"] + SECOND_COLUMNS + ANALYSIS_COLUMNS + CI_COLUMNS)
 TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
 # (x, y, file stem, title) of the paper's Figure 2 panels
 TRADEOFFS = [("diversity", "mauve", "diversity_vs_conformity", "Diversity vs conformity"),
@@ -52,6 +61,12 @@ class RunData:
     rows: list[dict]                     # one flat row per metrics file, references first
     provenance: list[tuple[str, dict | None]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)   # grid cells without a metrics file
+    raw: dict[str, dict] = field(default_factory=dict)  # row["path"] -> its metrics file
+
+    def nested(self, row: dict, key: str) -> dict:
+        """A nested dict of the row's metrics file (e.g. confusion); {} when absent."""
+        v = self.raw.get(row.get("path"), {}).get(key)
+        return v if isinstance(v, dict) else {}
 
     def synthetic(self) -> list[dict]:
         return [r for r in self.rows if r["kind"] == "synthetic"]
@@ -77,7 +92,7 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunD
                            "evaluate stages first (dvc repro)")
     for path in missing:
         log.warning("report: no metrics for %s", path)
-    rows, provenance = [], []
+    rows, provenance, raw = [], [], {}
     for path in paths:
         rel = path.relative_to(metrics_dir).as_posix()
         try:
@@ -86,7 +101,9 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunD
             raise MalformedRun(f"{path}: unreadable metrics file ({e})") from None
         rows.append(flatten(m, params, path))
         provenance.append((rel, m.get("provenance")))
-    return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing])
+        raw[rows[-1]["path"]] = m
+    return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing],
+                   raw)
 
 
 def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:
@@ -139,7 +156,9 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
     A domain without a value makes the mean undefined (NaN), not a mean of the rest. The
     `<c>_std` of a mean is the seed std of that mean, sqrt(sum of squared per-domain stds)/D
     (domains taken as independent), not the spread between domains (the per-domain table
-    shows that)."""
+    shows that). The bootstrap interval of a mean is mean ± sqrt(sum hw²)/D, hw the half-width
+    (high − low)/2 of each domain's interval. `leak_test_max` is the largest share of a
+    domain's samples repeating R-test (exactly or nearly), NaN where no domain has one."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["model"], r["decoding"])].append(r)
@@ -152,15 +171,22 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
         avg["domain"] = "+".join(avg["domains"])
         avg["n_domains"] = len(members)
         for c in COLUMNS:
-            if c in avg or c in TEXT_COLUMNS:
+            if c in avg or c in TEXT_COLUMNS or c in CI_COLUMNS:
                 continue
             vals = [m[c] for m in members]
             if any(isinstance(v, float) and math.isnan(v) for v in vals):
                 avg[c] = float("nan")
-            elif c.endswith("_std") and c[:-4] in CHARACTERISTICS:
+            elif c.endswith("_std"):
                 avg[c] = math.sqrt(sum(v * v for v in vals)) / len(vals)
             else:
                 avg[c] = _mean(vals)
+        for c in CHARACTERISTICS:
+            hw = [(m[f"{c}_ci_high"] - m[f"{c}_ci_low"]) / 2 for m in members]
+            half = math.sqrt(sum(h * h for h in hw)) / len(hw)   # NaN if a domain lacks one
+            avg[f"{c}_ci_low"], avg[f"{c}_ci_high"] = avg[c] - half, avg[c] + half
+        leaks = [v for m in members for v in (m["leak_exact_test"], m["leak_near_test"])
+                 if not math.isnan(v)]
+        avg["leak_test_max"] = max(leaks) if leaks else float("nan")
         out.append(avg)
     return out
 

@@ -21,8 +21,30 @@ REFERENCE_NOTE = ("Reference row: diversity of R-train, conformity = MAUVE of R-
                   "classifier's accuracy on R-test shown as both faithfulness and performance.")
 
 
+INTERVAL_NOTE = ("[low, high]: bootstrap percentile interval over the dataset's samples "
+                 "(params analyses.bootstrap_level); — or absent where the metrics file has none.")
+MEAN_INTERVAL_NOTE = ("[low, high] of a mean over D domains: mean ± sqrt(sum of squared "
+                      "per-domain half-widths)/D (domains taken as independent; a symmetric "
+                      "approximation of the per-domain bootstrap intervals in table_per_domain).")
+FLAG = "copies R-test"
+
+
 def _stat(row: dict, c: str) -> Stat:
-    return Stat(row[c], row.get(f"{c}_std", float("nan")))
+    nan = float("nan")
+    return Stat(row[c], row.get(f"{c}_std", nan), row.get(f"{c}_ci_low", nan),
+                row.get(f"{c}_ci_high", nan))
+
+
+def leak_flag(row: dict, params: Params) -> str:
+    """FLAG when the dataset (a mean: any of its domains) repeats R-test, exactly or nearly,
+    in at least params.analyses.leak_flag of its samples; '' otherwise or without numbers."""
+    if "leak_test_max" in row:
+        worst = row["leak_test_max"]
+    else:
+        vals = [row.get(k, float("nan")) for k in ("leak_exact_test", "leak_near_test")]
+        vals = [v for v in vals if not math.isnan(v)]
+        worst = max(vals) if vals else float("nan")
+    return FLAG if not math.isnan(worst) and worst >= params.analyses.leak_flag else ""
 
 
 def _order(params: Params):
@@ -37,19 +59,33 @@ def _order(params: Params):
 
 
 def table2(means: list[dict], params: Params) -> Table:
+    heads = [HEADERS[c] for c in CHARACTERISTICS]
+    heads.insert(CHARACTERISTICS.index("faithfulness") + 1, "classifier acc.")
+    keys = list(CHARACTERISTICS)
+    keys.insert(CHARACTERISTICS.index("faithfulness") + 1, "classifier_accuracy")
     t = Table("table2_models", "Table 2: the five characteristics per model and decoding "
               "(mean over domains)",
-              ["model", "family", "shots", "size (B)", "decoding", "T", "top-p"] +
-              [HEADERS[c] for c in CHARACTERISTICS] + ["domains"],
-              notes=[MEAN_NOTE, REFERENCE_NOTE],
+              ["model", "family", "shots", "size (B)", "decoding", "T", "top-p"] + heads +
+              ["empty", "refused", "cut off", "leakage", "domains"],
+              notes=[MEAN_NOTE, MEAN_INTERVAL_NOTE, REFERENCE_NOTE,
+                     "classifier acc.: the reference (R-train) classifier's own accuracy on "
+                     "R-test, the yardstick of faithfulness. empty / refused / cut off: share "
+                     "of the samples that were empty, a refusal, or stopped by the token limit.",
+                     f"leakage: '{FLAG}' when, in at least one domain, at least "
+                     f"{params.analyses.leak_flag:g} of the samples repeat an R-test text "
+                     "exactly or nearly (params analyses.leak_flag; numbers in table_leakage)."],
               keys=["model", "family", "shots", "size_b", "decoding", "temperature", "top_p"] +
-              CHARACTERISTICS + ["n_domains"])
+              keys + ["empty_fraction", "refused_fraction", "cut_off_fraction", "leakage",
+                      "n_domains"])
     for r in sorted(means, key=_order(params)):
         ref = r["kind"] == "reference"
+        cells = [_stat(r, c) for c in CHARACTERISTICS]
+        cells.insert(CHARACTERISTICS.index("faithfulness") + 1, r["classifier_accuracy"])
         t.rows.append([r["model"], r["family"] or "", None if ref else r["shots"],
                        number_or_nan(r["size_b"]), "—" if ref else r["decoding"],
-                       number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] +
-                      [_stat(r, c) for c in CHARACTERISTICS] + [r["n_domains"]])
+                       number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] + cells +
+                      [r["empty_fraction"], r["refused_fraction"], r["cut_off_fraction"],
+                       leak_flag(r, params), r["n_domains"]])
     return t
 
 
@@ -59,7 +95,7 @@ def table_per_domain(run: RunData, params: Params) -> Table:
               ["domain", "model", "family", "decoding", "T", "top-p"] +
               [HEADERS[c] for c in CHARACTERISTICS] + ["samples"],
               notes=["± is the std over seeds (classifier seeds; MAUVE k-means seeds).",
-                     REFERENCE_NOTE],
+                     INTERVAL_NOTE, REFERENCE_NOTE],
               keys=["domain", "model", "family", "decoding", "temperature", "top_p"] +
               CHARACTERISTICS + ["n_samples"])
     domains = {d: i for i, d in enumerate(params.grid.domains)}

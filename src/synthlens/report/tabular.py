@@ -1,9 +1,10 @@
 """A small table model written as CSV, Markdown, LaTeX and HTML by plain string building.
 
-A cell is a str, an int, a float (NaN shown as a dash), a `Stat` (mean ± std) or a `Change`
-(a value before and after). In CSV a `Stat` column becomes two columns (`h`, `h_std`) and a
-`Change` column three (`h_before`, `h_after`, `h_delta`), so the numbers stay machine-readable;
-the text formats show them in one cell.
+A cell is a str, an int, a float (NaN shown as a dash), a `Stat` (mean ± std, optionally with
+a confidence interval [low, high]) or a `Change` (a value before and after). In CSV a `Stat`
+column becomes two columns (`h`, `h_std`), four when a cell of it has an interval (`h_ci_low`,
+`h_ci_high`), and a `Change` column three (`h_before`, `h_after`, `h_delta`), so the numbers
+stay machine-readable; the text formats show them in one cell.
 """
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ DIGITS = 3
 class Stat:
     mean: float
     std: float = float("nan")
+    low: float = float("nan")    # confidence interval, shown as [low, high] when both exist
+    high: float = float("nan")
+
+    @property
+    def has_interval(self) -> bool:
+        return is_number(self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ def cell_text(v, pm: str = "±", arrow: str = "→") -> str:
         text = fmt_number(v.mean)
         if not isnan(v.std) and not isnan(v.mean) and v.std > 0:
             text += f" {pm} {fmt_number(v.std)}"
+        if v.has_interval:
+            text += f" [{fmt_number(v.low)}, {fmt_number(v.high)}]"
         return text
     if isinstance(v, Change):
         if isnan(v.before) or isnan(v.after):
@@ -104,16 +113,18 @@ def to_csv(table: Table) -> str:
         w.writerow(["note"])
         w.writerow([table.empty_note])
         return buf.getvalue()
-    kinds = []
+    kinds, intervals = [], []
     for j, _ in enumerate(table.columns):
         col = [r[j] for r in table.rows]
         kinds.append(Change if any(isinstance(c, Change) for c in col) else
                      Stat if any(isinstance(c, Stat) for c in col) else None)
+        intervals.append(any(isinstance(c, Stat) and c.has_interval for c in col))
     header = []
     names = table.keys or table.columns
-    for name, kind in zip(names, kinds):
+    for name, kind, ci in zip(names, kinds, intervals):
         if kind is Stat:
-            header += [name, f"{name}_std"]
+            header += [name, f"{name}_std"] + ([f"{name}_ci_low", f"{name}_ci_high"] if ci
+                                               else [])
         elif kind is Change:
             labels = next(c for c in (r[names.index(name)] for r in table.rows)
                           if isinstance(c, Change))
@@ -124,11 +135,13 @@ def to_csv(table: Table) -> str:
     w.writerow(header)
     for r in table.rows:
         out = []
-        for v, kind in zip(r, kinds):
+        for v, kind, ci in zip(r, kinds, intervals):
             if kind is Stat:
                 s = v if isinstance(v, Stat) else Stat(v if isinstance(v, float) else
                                                        float("nan"))
                 out += [_csv_value(s.mean), _csv_value(s.std)]
+                if ci:
+                    out += [_csv_value(s.low), _csv_value(s.high)]
             elif kind is Change:
                 c = v if isinstance(v, Change) else Change(float("nan"), float("nan"))
                 out += [_csv_value(c.before), _csv_value(c.after), _csv_value(c.delta)]

@@ -8,6 +8,9 @@ grid never leak into a table. What is written (see paper_figures/README.md):
   domain, in per_domain/), Appendix D (the trade-offs over model size);
 - Table 2 (per model and decoding), the per-domain table, Table 5 (prompts), Table 9
   (reference datasets), few-shot vs zero-shot, correlations, provenance.md;
+- beyond the paper (report/beyond_report.py): robustness under a second backbone / featurizer,
+  leakage, per-label faithfulness and confusion, two heat maps (characteristics' correlations,
+  diversity measures' agreement);
 - index.html: every table and figure and the verdicts on the paper's claims (computed here
   with report.claim_checks from the same metrics, so the page is never out of date).
 
@@ -22,8 +25,9 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import DATA
-from ..report import figures, html_page
+from ..report import beyond_report, figures, html_page
 from ..report.claim_checks import evaluate_claims
+from ..report.claim_intervals import annotate
 from ..report.manifest import Artefact, Manifest
 from ..report.rundata import TRADEOFFS, domain_means, load_run, markdown_table, write_csv
 from ..report.tables import build_all, provenance_markdown
@@ -59,7 +63,9 @@ def run(params: Params, out: str | Path = "paper_figures",
 
     for a in figures.write_all(run_data, means, params, out):
         add(a)
-    tables = build_all(run_data, means, params)
+    for a in beyond_report.write_figures(run_data, out):
+        add(a)
+    tables = build_all(run_data, means, params) + beyond_report.build_all(run_data, params)
     for section, table in tables:
         for path in write_table(table, out):
             add(Artefact(path.name, section, "table", table.title))
@@ -69,7 +75,7 @@ def run(params: Params, out: str | Path = "paper_figures",
 
     # the verdicts are recomputed here rather than read from claims.md (stage verify): DVC
     # lets only one stage write a file, and this way the page always matches the tables
-    claims = evaluate_claims(run_data, params)
+    claims = annotate(evaluate_claims(run_data, params), run_data, params)
     html_page.write(out / "index.html", manifest, tables, claims, run_data, params)
     add(Artefact("index.html", "index", "text", "Everything above on one page"))
     empty = manifest.no_data()
