@@ -135,7 +135,8 @@ def test_openai_backend_through_generate(tmp_path, monkeypatch, server, family, 
     monkeypatch.chdir(tmp_path)
     params = Params.model_validate(paper_like(tmp_path, {"api-model": api_model(server.url,
                                                                                  family)}))
-    generate.run(params, "api-model", "questions", "t1_0")
+    done = generate.run(params, "api-model")
+    assert (done["generated"], done["kept"]) == (1, 0)
     rows = read_jsonl(synthetic_file("api-model", "questions", "t1_0"))
     assert len(rows) == 6 and all(r["text"] == f"synthetic text {r['seed']}" for r in rows)
     assert {path for path, _ in server.seen} == {endpoint}
@@ -151,8 +152,7 @@ def test_kill_9_in_the_middle_then_rerun_loses_and_duplicates_nothing(tmp_path):
         params["models"]["api-model"]["api"]["max_concurrency"] = 1
         params["generate"].update(samples_per_label=8, shard_size=4, batch_size=4)
         (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-        cmd = [sys.executable, "-m", "synthlens", "generate", "--model", "api-model",
-               "--domain", "questions", "--decoding", "t1_0"]
+        cmd = [sys.executable, "-m", "synthlens", "generate", "--model", "api-model"]
         work = tmp_path / shard_dir("api-model", "questions", "t1_0")
         proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)

@@ -3,7 +3,7 @@ from synthlens.report.compare import compare_metrics, format_table
 
 TOL = {"diversity": 0.01, "mauve": 0.05, "faithfulness": 0.05, "complexity": 0.1,
        "performance": 0.05}
-PATH = "data/metrics/gpt2-mini/reviews/t1_0.json"
+PATH = "data/metrics/reviews/gpt2-mini/t1_0.json"
 
 
 def metrics(**overrides):
@@ -15,7 +15,7 @@ def metrics(**overrides):
 def test_identical_runs_reproduce():
     verdicts = compare_metrics({PATH: metrics()}, {PATH: metrics()}, TOL)
     assert [v.ok for v in verdicts] == [True]
-    assert verdicts[0].dataset == "gpt2-mini/reviews/t1_0"
+    assert verdicts[0].dataset == "reviews/gpt2-mini/t1_0"
     assert "results reproduced: yes" in format_table(verdicts, "HEAD")
 
 
@@ -36,9 +36,9 @@ def test_nan_on_both_sides_agrees_on_one_side_differs():
 
 
 def test_missing_dataset_and_changed_params_are_reported():
-    other = "data/metrics/reference/news.json"
+    other = "data/metrics/news/reference.json"
     verdicts = {v.dataset: v for v in compare_metrics(
         {PATH: metrics(), other: metrics()},
         {PATH: metrics(provenance={"params_sha256": "def"})}, TOL)}
-    assert "not computed in this run" in verdicts["reference/news"].problems
-    assert "params differ from the committed run's" in verdicts["gpt2-mini/reviews/t1_0"].problems
+    assert "not computed in this run" in verdicts["news/reference"].problems
+    assert "params differ from the committed run's" in verdicts["reviews/gpt2-mini/t1_0"].problems

@@ -45,6 +45,7 @@ def test_shipped_params_validate():
     (lambda p: p["decodings"]["t1_5"].update(temperature=15), "decodings.t1_5.temperature"),
     (lambda p: p["domains"]["reviews"].update(n_train=100_000_000), "domains.reviews.n_train"),
     (lambda p: p["evaluate"].update(mauve_samples=10**7), "evaluate.mauve_samples"),
+    (lambda p: p["domains"]["news"].update(samples_per_label=0), "domains.news.samples_per_label"),
     # local split files
     (lambda p: p["domains"]["questions"].update(source="hub", path={"train": "a.csv"}),
      "domains.questions.path: Value error, a mapping of split name to file needs source 'local'"),
@@ -77,6 +78,15 @@ def test_int_where_a_float_belongs_is_fine(mini_params, write_params):
     assert isinstance(params.decodings["t1_5"].temperature, float)
 
 
+def test_a_domain_samples_per_label_overrides_generate(mini_params, write_params):
+    mini_params["generate"]["samples_per_label"] = 7
+    mini_params["domains"]["reviews"]["samples_per_label"] = 64
+    mini_params["domains"]["news"].pop("samples_per_label", None)
+    params = load_params(write_params(mini_params))
+    assert params.samples_per_label("reviews") == 64
+    assert params.samples_per_label("news") == 7
+
+
 def test_local_split_files_mapping():
     common = dict(source="local", labels=["a", "b"], subject="note")
     spec = DomainSpec(**common, path={"train": "x_train.csv", "test": "x_test.csv"})
@@ -99,7 +109,7 @@ def test_cli_rejects_bad_params_before_work(mini_params, write_params):
     path = write_params(mini_params)
     start = time.monotonic()
     result = run_cli("--params", str(path), "generate", "--model", "gpt2-mini",
-                     "--domain", "reviews", "--decoding", "t0_5")
+                     cwd=path.parent)  # a slip past validation writes in tmp, not here
     assert result.returncode == 2
     assert "classifier.epocs: unknown key" in result.stderr
     assert time.monotonic() - start < 30  # a validation error, not a model load
@@ -107,10 +117,12 @@ def test_cli_rejects_bad_params_before_work(mini_params, write_params):
 
 def test_cli_rejects_unknown_cell_names(write_params, mini_params):
     path = write_params(mini_params)
-    result = run_cli("--params", str(path), "evaluate", "--model", "gpt2-mini",
-                     "--domain", "imdb", "--decoding", "t0_5")
+    result = run_cli("--params", str(path), "evaluate", "--domain", "imdb", cwd=path.parent)
     assert result.returncode == 2
     assert "unknown domain 'imdb'" in result.stderr
+    result = run_cli("--params", str(path), "generate", "--model", "gpt-5", cwd=path.parent)
+    assert result.returncode == 2
+    assert "unknown model 'gpt-5'" in result.stderr
 
 
 def test_missing_params_file(tmp_path):

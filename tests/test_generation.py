@@ -3,9 +3,10 @@ import json
 
 import pytest
 import torch
+import yaml
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from synthlens.config import DecodingSpec, load_params
+from synthlens.config import DecodingSpec, Params
 from synthlens.generation.hf_backend import HFBackend
 from synthlens.generation.prompts import clean_output
 from synthlens.generation.sampling import Request, sample, sample_seed
@@ -71,22 +72,30 @@ def test_clean_output():
     assert clean_output("") == ""
 
 
+def one_cell(decoding: str) -> Params:
+    """gpt2-mini on reviews x `decoding` only; 5 samples a label from the domain's own
+    samples_per_label, which overrides generate's (2)."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["domains"]["reviews"]["samples_per_label"] = 5
+    raw["generate"].update(samples_per_label=2, shard_size=3, batch_size=2, max_new_tokens=8)
+    raw["grid"] = {"models": ["gpt2-mini"], "domains": ["reviews"], "decodings": [decoding]}
+    return Params.model_validate(raw)
+
+
 @pytest.fixture
 def cell(tmp_path, monkeypatch, tiny_lm):
-    """A gpt2-mini generator saved where the pipeline looks for it, in a scratch dir."""
+    """A gpt2-mini generator saved where the pipeline looks for it, in a scratch dir;
+    returns one_cell."""
     monkeypatch.chdir(tmp_path)
-    params = load_params(ROOT / "params.yaml")
-    params = params.model_copy(update={"generate": params.generate.model_copy(
-        update={"samples_per_label": 5, "shard_size": 3, "batch_size": 2, "max_new_tokens": 8})})
     model, tok = tiny_lm
     out = generator_dir("gpt2-mini") / "reviews"
     model.save_pretrained(out)
     tok.save_pretrained(out)
-    return params
+    return one_cell
 
 
 def test_interrupted_generation_resumes_without_loss_or_duplicates(cell, monkeypatch):
-    params = cell
+    params = cell("t1_0")
     calls = {"n": 0}
     real_complete = HFBackend.complete
 
@@ -98,13 +107,13 @@ def test_interrupted_generation_resumes_without_loss_or_duplicates(cell, monkeyp
 
     monkeypatch.setattr(HFBackend, "complete", crash_on_fourth_batch)
     with pytest.raises(KeyboardInterrupt):
-        generate.run(params, "gpt2-mini", "reviews", "t1_0")
+        generate.run(params, "gpt2-mini")
     work = shard_dir("gpt2-mini", "reviews", "t1_0")
     assert sorted(p.name for p in work.glob("shard-*.jsonl")) == ["shard-00000.jsonl"]
     assert not synthetic_file("gpt2-mini", "reviews", "t1_0").exists()
 
     monkeypatch.setattr(HFBackend, "complete", real_complete)
-    generate.run(params, "gpt2-mini", "reviews", "t1_0")
+    generate.run(params, "gpt2-mini")
     rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t1_0"))
     assert [r["sample_index"] for r in rows] == list(range(10))
     assert [r["label_name"] for r in rows] == ["negative"] * 5 + ["positive"] * 5
@@ -112,12 +121,12 @@ def test_interrupted_generation_resumes_without_loss_or_duplicates(cell, monkeyp
 
     # an uninterrupted run gives the very same dataset
     synthetic_file("gpt2-mini", "reviews", "t1_0").unlink()
-    generate.run(params, "gpt2-mini", "reviews", "t1_0")
+    generate.run(params, "gpt2-mini")
     assert read_jsonl(synthetic_file("gpt2-mini", "reviews", "t1_0")) == rows
 
 
 def test_records_carry_provenance(cell):
-    generate.run(cell, "gpt2-mini", "reviews", "p0_9")
+    generate.run(cell("p0_9"), "gpt2-mini")
     row = read_jsonl(synthetic_file("gpt2-mini", "reviews", "p0_9"))[0]
     for key in ("model", "model_revision", "prompt_id", "prompt", "temperature", "top_p", "seed",
                 "sample_index", "label", "label_name", "text"):
@@ -126,12 +135,12 @@ def test_records_carry_provenance(cell):
 
 
 def test_shards_from_other_settings_are_discarded(cell):
-    params = cell
+    params = cell("t0_5")
     work = shard_dir("gpt2-mini", "reviews", "t0_5")
     work.mkdir(parents=True)
     (work / "fingerprint.json").write_text(json.dumps({"fingerprint": "old"}))
     (work / "shard-00000.jsonl").write_text('{"sample_index": 999, "text": "stale"}\n')
-    generate.run(params, "gpt2-mini", "reviews", "t0_5")
+    generate.run(params, "gpt2-mini")
     rows = read_jsonl(synthetic_file("gpt2-mini", "reviews", "t0_5"))
     assert [r["sample_index"] for r in rows] == list(range(10))
 

@@ -71,17 +71,18 @@ def test_tiny_profile_estimate_matches_the_hand_computation():
     assert seconds(items, "fine-tuning", "evaluate@d") == approx(2.4)
     # 3 x 2 x (S 20 + held-out 6 + R-test 40) texts
     assert seconds(items, "classifier inference", "evaluate@d") == approx(3.96)
-    # R: 20 train + 20 test features; every S in full: 3 x 20
-    assert seconds(items, "featurization", "featurize@d") == approx(40 / 50)
+    # R: a pool of 20 R-train texts per MAUVE seed (60) + 20 R-test; every S in full: 3 x 20
+    assert seconds(items, "featurization", "featurize@d") == approx(80 / 50)
     assert seconds(items, "featurization", "evaluate@d") == approx(60 / 50)
-    # 20 a side: 2 s x (20/500)^2 per run; 3 datasets x 3 seeds, and 3 for the reference row
-    assert seconds(items, "MAUVE", "evaluate@d") == approx(9 * 2 * 0.04 ** 2)
-    assert seconds(items, "MAUVE", "evaluate_reference@d") == approx(3 * 2 * 0.04 ** 2)
-    # prepare, featurize, train_reference, evaluate, evaluate_reference: 1 each; 3 models
+    # 20 a side: 2 s x (20/500)^2 per run; 3 datasets x 3 seeds, and 3 for the reference row,
+    # all in evaluate@d (the reference row is part of the domain's evaluate)
+    assert seconds(items, "MAUVE", "evaluate@d") == approx(12 * 2 * 0.04 ** 2)
+    assert not [i for i in items if "evaluate_reference" in i.name + i.detail]
+    # prepare, featurize, train_reference, evaluate: 1 each (one domain); 3 models
     # x (describe_generator, generate); report, verify
-    assert seconds(items, "process starts", "every stage") == approx(13)
-    total = (1.004 + 40 / 70_000 + 0.5 + 15 + 8 + 8.8 + 1.4 + 2.4 + 3.96 + 2 + 12 * 2 * 0.04 ** 2
-             + 13)
+    assert seconds(items, "process starts", "every stage") == approx(12)
+    total = (1.004 + 40 / 70_000 + 0.5 + 15 + 8 + 8.8 + 1.4 + 2.4 + 3.96 + 2.8
+             + 12 * 2 * 0.04 ** 2 + 12)
     assert total_hours(items) == approx(total / 3600)
     assert sum(hours_by_group(items).values()) == approx(total / 3600)
 
@@ -100,6 +101,27 @@ def test_a_pipeline_model_loads_once_per_domain_and_vllm_adds_its_engine_start()
     assert seconds(items, "model loads", "gpt2-mini") == pytest.approx(2 * 1 / 2)
     # vllm: its own 7B figure, no step-overhead cap; two domains of 20 samples
     assert seconds(items, "generation", "generate@m7") == pytest.approx(2000 / 4000 + 80 / 10_000)
+
+
+def test_a_domain_samples_per_label_sizes_its_datasets():
+    p = tiny()
+    p["domains"]["d"]["samples_per_label"] = 25   # overrides generate.samples_per_label (10)
+    items = estimate(Params.model_validate(p))
+    assert {c["samples"] for c in generation_cells(Params.model_validate(p))} == {50}
+    # 50 samples: 2500 output tokens, 100 prompt tokens
+    assert seconds(items, "generation", "generate@m7") == pytest.approx(2500 / 1000 + 100 / 10_000)
+    # 3 datasets x 50 texts featurized in evaluate@d
+    assert seconds(items, "featurization", "evaluate@d") == pytest.approx(150 / 50)
+
+
+def test_evaluate_is_one_process_per_domain():
+    p = tiny()
+    p["domains"]["e"] = dict(p["domains"]["d"])
+    p["grid"]["domains"] = ["d", "e"]
+    [starts] = [i for i in estimate(Params.model_validate(p)) if i.group == "process starts"]
+    # prepare, featurize, train_reference, evaluate: 2 each; 3 x (describe, generate); 2
+    assert starts.seconds == pytest.approx(8 + 6 + 2)
+    assert "evaluate 2" in starts.detail and "evaluate_reference" not in starts.detail
 
 
 def test_finetune_steps_follow_the_classifier_rule():

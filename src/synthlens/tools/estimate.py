@@ -5,10 +5,13 @@ loads no model; tools/plan.py prints what this returns.
 The work is counted the way the pipeline does it: generate@<model> is one process per model
 that loads the model once (a pipeline-trained model is one model per domain) and generates
 every (domain, decoding) cell; train_reference@<domain> fine-tunes the classifier on R-train
-and on R-train's stratified split (complexity) for every classifier seed; evaluate fine-tunes
-it on the (1 - holdout_fraction) part of every synthetic dataset S for every seed, and runs it
-on S (faithfulness), on S's held-out part (complexity) and on R-test (performance); MAUVE
-features are computed for R once per domain and for every S; MAUVE runs once per k-means seed.
+and on R-train's stratified split (complexity) for every classifier seed; evaluate@<domain> is
+one process per domain: it fine-tunes the classifier on the (1 - holdout_fraction) part of
+every synthetic dataset S of the domain for every seed, and runs it on S (faithfulness), on S's
+held-out part (complexity) and on R-test (performance), and scores the reference row (R-train
+against R-test, whose classifier work train_reference did). MAUVE features are computed for R
+once per domain (featurize: an R-train pool of mauve_samples per MAUVE seed, and R-test) and
+for every S; MAUVE runs once per k-means seed, for every S and for the reference row.
 """
 from __future__ import annotations
 
@@ -66,7 +69,9 @@ def assumed_marks(params: Params, domain: str) -> tuple[str, str]:
 
 
 def synthetic_rows(params: Params, domain: str) -> int:
-    return params.generate.samples_per_label * len(params.domain(domain).labels)
+    """Rows of one synthetic dataset: the domain's samples per label (its own setting, else
+    generate's) times its labels."""
+    return params.samples_per_label(domain) * len(params.domain(domain).labels)
 
 
 def holdout_rows(counts_per_label: list[int], holdout_fraction: float) -> int:
@@ -181,7 +186,7 @@ def classifier_work(params: Params) -> list[Item]:
                           f"{_seeds(seeds)} x (R-test {_n(n_test)}{m_test} + held-out {_n(hold)}): "
                           f"{_n(texts)} texts", texts / d.classifier_texts_per_second))
         n_s = synthetic_rows(params, domain)
-        hold_s = holdout_rows([params.generate.samples_per_label]
+        hold_s = holdout_rows([params.samples_per_label(domain)]
                               * len(params.domain(domain).labels), h)
         steps = datasets * seeds * finetune_steps(n_s - hold_s, c)
         items.append(Item("fine-tuning", f"evaluate@{domain}",
@@ -197,12 +202,14 @@ def classifier_work(params: Params) -> list[Item]:
 
 
 def featurization(params: Params) -> list[Item]:
-    """MAUVE features: a subsample of R-train and R-test once per domain, every S in full."""
+    """MAUVE features: once per domain an R-train pool (mauve_samples for each MAUVE seed) and
+    a subsample of R-test (stages/featurize.py's sizes); every S in full."""
     d, n, items = params.dry_run, params.evaluate.mauve_samples, []
     datasets = len(params.grid.models) * len(params.grid.decodings)
+    pool = n * len(params.evaluate.mauve_seeds)
     for domain in params.grid.domains:
         n_train, n_test = reference_rows(params, domain)
-        texts = min(n_train, n) + min(n_test, n)
+        texts = min(n_train, pool) + min(n_test, n)
         items.append(Item("featurization", f"featurize@{domain}", f"{_n(texts)} texts",
                           texts / d.featurizer_texts_per_second))
         texts = datasets * synthetic_rows(params, domain)
@@ -213,18 +220,20 @@ def featurization(params: Params) -> list[Item]:
 
 
 def mauve_runs(params: Params) -> list[Item]:
-    """One MAUVE computation per k-means seed, per synthetic dataset and per reference row."""
+    """One MAUVE computation per k-means seed, per synthetic dataset and for the reference
+    row, all in the domain's evaluate@ process."""
     e, d, items = params.evaluate, params.dry_run, []
     datasets, seeds = len(params.grid.models) * len(params.grid.decodings), len(e.mauve_seeds)
     for domain in params.grid.domains:
         n_train, n_test = reference_rows(params, domain)
         ref = min(n_train, e.mauve_samples)
-        for name, count, side in (
-                (f"evaluate@{domain}", datasets, min(ref, synthetic_rows(params, domain))),
-                (f"evaluate_reference@{domain}", 1, min(ref, n_test, e.mauve_samples))):
-            each = d.mauve_seconds * (side / MAUVE_REFERENCE_SAMPLES) ** 2
-            items.append(Item("MAUVE", name, f"{count} x {_seeds(seeds)} at {_n(side)} a side, "
-                              f"{each:.2f} s each (CPU)", count * seeds * each))
+        side_s, side_r = min(ref, synthetic_rows(params, domain)), min(ref, n_test)
+        each_s, each_r = (d.mauve_seconds * (side / MAUVE_REFERENCE_SAMPLES) ** 2
+                          for side in (side_s, side_r))
+        items.append(Item("MAUVE", f"evaluate@{domain}",
+                          f"{_seeds(seeds)} x ({datasets} datasets at {_n(side_s)} a side, "
+                          f"{each_s:.2f} s each + the reference row at {_n(side_r)} a side, "
+                          f"{each_r:.2f} s) (CPU)", seeds * (datasets * each_s + each_r)))
     return items
 
 
@@ -234,7 +243,7 @@ def stage_processes(params: Params) -> dict[str, int]:
     return {"prepare": dom, "train_generator": len(params.train_generator.domains),
             "convert_generator": len(params.convert_generator.models),
             "describe_generator": m, "generate": m, "featurize": dom, "train_reference": dom,
-            "evaluate": dom, "evaluate_reference": dom, "report": 1, "verify": 1}
+            "evaluate": dom, "report": 1, "verify": 1}
 
 
 def process_starts(params: Params) -> list[Item]:
