@@ -25,6 +25,7 @@ COMMANDS = {
     "convert-generator": ("stages.convert_generator", ("model",)),
     "describe-generator": ("stages.describe_generator", ("model",)),
     "generate": ("stages.generate", ("model",)),
+    "mix": ("stages.mix", ()),
     "featurize": ("stages.featurize", ("domain",)),
     "train-reference": ("stages.train_reference", ("domain",)),
     "evaluate": ("stages.evaluate", ("domain",)),

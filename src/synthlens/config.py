@@ -19,6 +19,8 @@ from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
 from .config_report import AnalysesSpec, CompareSpec
 from .config_rules import CleaningSpec
+from .config_variants import (MixtureSpec, TemplatesSpec, check_variants, mixture_runs,
+                              model_datasets)
 
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -285,6 +287,11 @@ class Params(Strict):
     evaluate: EvaluateSpec
     dry_run: DryRunSpec = DryRunSpec()
     analyses: AnalysesSpec = AnalysesSpec()
+    templates: TemplatesSpec = TemplatesSpec()
+    attributes: dict[str, list[str] | dict[str, list[str]]] = Field(
+        default_factory=dict, description="placeholder -> values (or label -> values), one "
+        "drawn per sample with its seed")
+    mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
     compare: CompareSpec = CompareSpec()
 
     @model_validator(mode="after")
@@ -313,10 +320,10 @@ class Params(Strict):
             if "{label}" not in text:
                 raise ValueError(f"prompts.{name}: a prompt must contain {{label}}")
             try:
-                text.format(label="", subject="", examples="")
+                text.format(label="", subject="", examples="", **dict.fromkeys(self.attributes, ""))
             except (KeyError, IndexError, ValueError) as e:
-                raise ValueError(f"prompts.{name}: only {{label}}, {{subject}} and {{examples}} "
-                                 f"may appear in braces ({e})") from None
+                raise ValueError(f"prompts.{name}: only {{label}}, {{subject}}, {{examples}} and "
+                                 f"the names in attributes may appear in braces ({e})") from None
         for name, model in self.models.items():
             has_examples = "{examples}" in self.prompts[model.prompt]
             if model.shots and not has_examples:
@@ -338,6 +345,7 @@ class Params(Strict):
                 if untrained:
                     raise ValueError(f"train_generator.domains: '{name}' is in grid.models, so it "
                                      f"must list every grid domain (missing {sorted(untrained)})")
+        check_variants(self)
         return self
 
     def domain(self, name: str) -> DomainSpec:
@@ -351,6 +359,14 @@ class Params(Strict):
             return self.models[name]
         except KeyError:
             raise ConfigError(f"unknown model '{name}' (known: {sorted(self.models)})") from None
+
+    def datasets(self, model: str) -> list[tuple[str, str, str, str]]:
+        """(domain, dataset, decoding, prompt) of every synthetic dataset of a model."""
+        return model_datasets(self, model)
+
+    def active_mixtures(self) -> dict[str, MixtureSpec]:
+        """The mixtures whose members are all datasets of the grid (the others are skipped)."""
+        return {n: m for n, m in self.mixtures.items() if mixture_runs(self, m)}
 
     def samples_per_label(self, domain: str) -> int:
         """Synthetic samples per label of a domain: its own setting, else generate's."""

@@ -26,6 +26,11 @@ def synthetic_file(model: str, domain: str, decoding: str) -> Path:
     return synthetic_dir(model) / domain / f"{decoding}.jsonl"
 
 
+def mixture_file(mixture: str, domain: str) -> Path:
+    """A mixture of several models' datasets of a domain (stage mix)."""
+    return DATA / "mixtures" / mixture / f"{domain}.jsonl"
+
+
 def shard_dir(model: str, domain: str, decoding: str) -> Path:
     """Work area of an unfinished generation; not a DVC output, so it survives a crash."""
     return DATA / "shards" / model / domain / decoding

@@ -10,11 +10,27 @@ from ..config import CleaningSpec, DomainSpec, ModelSpec
 
 
 def render_prompt(template: str, domain: DomainSpec, label: str,
-                  examples: list[str] = ()) -> str:
-    """Fill a template; {examples} becomes one '- text' line per few-shot example."""
+                  examples: list[str] = (), attributes: dict[str, str] | None = None) -> str:
+    """Fill a template; {examples} becomes one '- text' line per few-shot example, and each
+    attribute placeholder its drawn value (draw_attributes)."""
     block = "\n".join(f"- {e}" for e in examples)
     return template.format(label=domain.label_phrase(label), subject=domain.subject,
-                           examples=block)
+                           examples=block, **(attributes or {}))
+
+
+def draw_attributes(spec: dict, template: str, label: str, seed: int) -> dict[str, str]:
+    """Attributed prompts: for each params `attributes` entry the template uses, one value
+    drawn with the sample's own seed (a list of values, or label -> list); {} otherwise."""
+    import random
+
+    out = {}
+    for name in sorted(spec):
+        if "{" + name + "}" not in template:
+            continue
+        values = spec[name]
+        values = values.get(label, []) if isinstance(values, dict) else values
+        out[name] = random.Random(f"{seed}/{name}").choice(values) if values else ""
+    return out
 
 
 def pick_examples(rows: list[dict], label: int, shots: int, seed: int) -> list[str]:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..config import Params
 from ..device import choose, describe
-from ..layout import (features_file, metrics_dir, metrics_file, reference_classifier_dir,
-                      reference_dir, reference_metrics_file, synthetic_file)
-import numpy as np
-
+from ..layout import (features_file, metrics_dir, metrics_file, mixture_file,
+                      reference_classifier_dir, reference_dir, reference_metrics_file,
+                      synthetic_file)
 from ..metrics import analyses, classifier
 from ..metrics.characteristics import mean_std
 from ..metrics.complexity import split_scores
@@ -35,11 +37,49 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def inputs_hash(params: Params, domain: str, dataset: Path, model: str | None = None,
-                decoding: str | None = None) -> str:
+@dataclass
+class Job:
+    """One dataset of the domain to evaluate: where it is, where its metrics go, what it is
+    (the metrics file's info) and the params it depends on."""
+    dataset: Path
+    out: Path
+    info: dict
+    used: dict
+
+
+def jobs_of(params: Params, domain: str) -> list[Job]:
+    """Every dataset of a domain: the grid's cells and template variants of each model
+    (Params.datasets), the mixtures (stage mix), and last the reference row (R-train)."""
+    jobs = []
+    for model in params.grid.models:
+        spec = params.model(model)
+        for d, name, decoding, prompt in params.datasets(model):
+            if d != domain:
+                continue
+            used = used_params(params, domain, model=model, decoding=decoding)
+            used.update(prompt=params.prompts[prompt], attributes=params.attributes)
+            jobs.append(Job(synthetic_file(model, domain, name), metrics_file(model, domain, name),
+                            {"model": model, "domain": domain, "decoding": name,
+                             "base_decoding": decoding, "family": spec.family,
+                             "kind": "synthetic" if name == decoding else "template",
+                             "shots": spec.shots, "size_b": spec.size_b, "prompt_id": prompt},
+                            used))
+    for name, mix in params.active_mixtures().items():
+        jobs.append(Job(mixture_file(name, domain), metrics_file(name, domain, "mixture"),
+                        {"model": name, "domain": domain, "decoding": "mixture",
+                         "family": "mixture", "kind": "mixture", "shots": 0,
+                         "members": [f"{m.model}/{m.decoding}" for m in mix.members]},
+                        {**used_params(params, domain), "mixture": mix.model_dump()}))
+    jobs.append(Job(reference_dir(domain) / "train.jsonl", reference_metrics_file(domain),
+                    {"model": "reference", "domain": domain, "decoding": "reference",
+                     "family": "reference", "kind": "reference"}, used_params(params, domain)))
+    return jobs
+
+
+def inputs_hash(params: Params, domain: str, dataset: Path, used: dict) -> str:
     """What a metrics file is computed from: its dataset, the domain's reference features,
     R-test and reference classifiers, and the params it reads."""
-    parts = {"params": used_params(params, domain, model=model, decoding=decoding),
+    parts = {"params": used,
              "dataset": _sha(dataset), "features": _sha(features_file(domain)),
              "test": _sha(reference_dir(domain) / "test.jsonl"),
              "classifiers": _sha(reference_classifier_dir(domain) / "scores.json")}
@@ -80,14 +120,14 @@ class Domain:
         return self._classifiers[seed]
 
 
-def evaluate_dataset(params: Params, shared: Domain, model: str, decoding: str) -> dict:
-    """The five characteristics of one synthetic dataset."""
-    domain = shared.name
-    rows = read_jsonl(synthetic_file(model, domain, decoding))
+def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
+    """The five characteristics of one synthetic dataset (a grid cell, a template variant or
+    a mixture)."""
+    rows = read_jsonl(job.dataset)
     if not rows:
-        raise ValueError(f"{synthetic_file(model, domain, decoding)} is empty")
+        raise ValueError(f"{job.dataset} is empty")
     texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
-    cell = f"{model}/{domain}/{decoding}"
+    cell = f"{job.info['model']}/{shared.name}/{job.info['decoding']}"
     result = diversity_of(params, texts, cell)
     # MAUVE compares texts: an empty sample has nothing to featurize (mauve-text cannot
     # either), so it is left out there and counted; the other characteristics keep it
@@ -116,21 +156,19 @@ def evaluate_dataset(params: Params, shared: Domain, model: str, decoding: str) 
             reference_features=shared.features["train"], synthetic_features=synthetic_features,
             classifier_accuracy=shared.scores["test_accuracy"],
             tokenize=diversity_tokenizer(params)))
-    decoding_spec, model_spec = params.decoding(decoding), params.model(model)
+    base = job.info.get("base_decoding")
+    decoding_spec = params.decoding(base) if base else None
+    generators = sorted({f"{r.get('model_path')}@{r.get('model_revision')}" for r in rows})
     result.update({
         "n_samples": len(rows), "empty_fraction": sum(not t for t in texts) / len(texts),
         "refused_fraction": sum(bool(r.get("refused")) for r in rows) / len(rows),
         "cut_off_fraction": sum(bool(r.get("cut_off")) for r in rows) / len(rows),
         "mean_words": sum(len(t.split()) for t in texts) / len(texts),
-        "temperature": decoding_spec.temperature, "top_p": decoding_spec.top_p,
-        "info": {"model": model, "domain": domain, "decoding": decoding,
-                 "family": model_spec.family, "kind": "synthetic", "shots": model_spec.shots,
-                 "size_b": model_spec.size_b, "prompt_id": model_spec.prompt,
-                 "model_revision": rows[0].get("model_revision")},
-        "provenance": record(
-            used_params(params, domain, model=model, decoding=decoding),
-            {"generator": f"{rows[0].get('model_path')}@{rows[0].get('model_revision')}",
-             **encoder_ids(params)}, describe(shared.device))})
+        "temperature": decoding_spec.temperature if decoding_spec else None,
+        "top_p": decoding_spec.top_p if decoding_spec else None,
+        "info": {**job.info, "model_revision": rows[0].get("model_revision")},
+        "provenance": record(job.used, {"generator": ", ".join(generators),
+                                        **encoder_ids(params)}, describe(shared.device))})
     return result
 
 
@@ -169,20 +207,18 @@ def _drop_stale(domain: str, keep: set[Path]) -> None:
 def run(params: Params, domain: str) -> dict:
     """Every dataset of the domain whose inputs changed; returns what was done."""
     shared = Domain(params, domain)
-    jobs = [(m, c, metrics_file(m, domain, c), synthetic_file(m, domain, c))
-            for m in params.grid.models for c in params.grid.decodings]
-    jobs.append((None, None, reference_metrics_file(domain),
-                 reference_dir(domain) / "train.jsonl"))
-    _drop_stale(domain, {out for _, _, out, _ in jobs})
+    jobs = jobs_of(params, domain)
+    _drop_stale(domain, {job.out for job in jobs})
     done = kept = 0
-    for model, decoding, out, dataset in jobs:
-        key = inputs_hash(params, domain, dataset, model, decoding)
-        if _up_to_date(out, key):
+    for job in jobs:
+        key = inputs_hash(params, domain, job.dataset, job.used)
+        if _up_to_date(job.out, key):
             kept += 1
             continue
-        result = (evaluate_reference(params, shared) if model is None
-                  else evaluate_dataset(params, shared, model, decoding))
+        result = (evaluate_reference(params, shared) if job.info["kind"] == "reference"
+                  else evaluate_dataset(params, shared, job))
         result["inputs_sha256"] = key
+        out = job.out
         write_json(out, result)
         done += 1
         log.info("evaluate %s: %s", out, {k: round(v, 3) for k, v in result.items()

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..config import Params
 from ..generation.backends import load_backend
 from ..generation.location import generator_location, local_revision
-from ..generation.prompts import pick_examples, render_prompt
+from ..generation.prompts import draw_attributes, pick_examples, render_prompt
 from ..generation.sampling import Request, sample_flags, sample_seed
 from ..layout import reference_dir, shard_dir, synthetic_dir, synthetic_file
 from ..records import read_json, read_jsonl, write_json, write_jsonl
@@ -46,13 +46,17 @@ def revision_of(params: Params, model_name: str, domain: str) -> str:
     return revision or local_revision(path)
 
 
-def fingerprint(params: Params, model_name: str, domain: str, decoding: str) -> str:
+def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
+                prompt: str | None = None) -> str:
     g = params.generate
-    payload = {"model": params.model(model_name).model_dump(exclude={"note", "size_b"}),
+    prompt = prompt or params.model(model_name).prompt
+    payload = {"model": params.model(model_name).model_dump(exclude={"note", "size_b", "prompt"}),
                "revision": revision_of(params, model_name, domain),
                "domain": params.domain(domain).model_dump(),
                "decoding": params.decoding(decoding).model_dump(),
-               "prompt": params.prompts[params.model(model_name).prompt],
+               "prompt": params.prompts[prompt],
+               "attributes": {k: v for k, v in params.attributes.items()
+                              if "{" + k + "}" in params.prompts[prompt]},
                "samples_per_label": params.samples_per_label(domain),
                "generate": g.model_dump(exclude={"batch_size", "samples_per_label"})}
     if params.model(model_name).shots:  # few-shot examples come from R-train
@@ -69,16 +73,16 @@ def _drop_stale(model_name: str, keep: set[Path]) -> None:
             path.unlink()
 
 
-def generate_cell(params: Params, backend, model_name: str, domain: str, decoding: str,
-                  stamp: str) -> Path:
-    """One cell's samples, shard by shard, into synthetic_file(); returns its path."""
+def generate_cell(params: Params, backend, model_name: str, domain: str, dataset: str,
+                  decoding: str, prompt: str, stamp: str) -> Path:
+    """One dataset's samples, shard by shard, into synthetic_file(); returns its path."""
     from tqdm.auto import tqdm
 
     model_spec, domain_spec = params.model(model_name), params.domain(domain)
     decoding_spec, g = params.decoding(decoding), params.generate
-    template = params.prompts[model_spec.prompt]
+    template = params.prompts[prompt]
     train_rows = (read_jsonl(reference_dir(domain) / "train.jsonl") if model_spec.shots else [])
-    work = shard_dir(model_name, domain, decoding)
+    work = shard_dir(model_name, domain, dataset)
     stamp_file = work / "fingerprint.json"
     if work.exists() and (not stamp_file.is_file() or
                           read_json(stamp_file).get("fingerprint") != stamp):
@@ -87,7 +91,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
     write_json(stamp_file, {"fingerprint": stamp})
     plan = planned_samples(params, domain)
     shards = [plan[i:i + g.shard_size] for i in range(0, len(plan), g.shard_size)]
-    cell = f"{model_name}/{domain}/{decoding}"
+    cell = f"{model_name}/{domain}/{dataset}"
     done = sum(len(s) for k, s in enumerate(shards) if (work / f"shard-{k:05d}.jsonl").is_file())
     with tqdm(total=len(plan), initial=done, desc=f"generate {cell}", unit="sample",
               mininterval=2) as bar:
@@ -98,20 +102,23 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
             rows = []
             for i in range(0, len(shard), g.batch_size):
                 part = shard[i:i + g.batch_size]
+                attrs = [draw_attributes(params.attributes, template, s["label_name"], s["seed"])
+                         for s in part]
                 prompts = [render_prompt(template, domain_spec, s["label_name"], pick_examples(
-                    train_rows, s["label"], model_spec.shots, s["seed"])) for s in part]
+                    train_rows, s["label"], model_spec.shots, s["seed"]), a)
+                    for s, a in zip(part, attrs)]
                 requests = [Request(backend.model_input(p), s["seed"])
                             for p, s in zip(prompts, part)]
                 done_ = backend.complete(requests, decoding_spec, g.max_new_tokens)
-                for s, p, one in zip(part, prompts, done_):
+                for s, p, a, one in zip(part, prompts, attrs, done_):
                     flags = sample_flags(one, g.cleaning)
                     rows.append({**s, "text": one.text, "raw_text": one.raw,
                                  "cut_off": flags["cut_off"], "refused": flags["refused"],
-                                 "prompt": p, "prompt_id": model_spec.prompt,
+                                 "prompt": p, "prompt_id": prompt, "attributes": a,
                                  "shots": model_spec.shots, "model": model_name,
                                  "model_path": backend.path, "model_revision": backend.revision,
                                  "backend": model_spec.backend, "device": backend.device,
-                                 "domain": domain, "decoding": decoding,
+                                 "domain": domain, "decoding": decoding, "dataset": dataset,
                                  **decoding_spec.model_dump(),
                                  "max_new_tokens": g.max_new_tokens})
                 bar.update(len(part))
@@ -119,7 +126,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
     rows = [r for k in range(len(shards)) for r in read_jsonl(work / f"shard-{k:05d}.jsonl")]
     if [r["sample_index"] for r in rows] != [s["sample_index"] for s in plan]:
         raise RuntimeError(f"generate {cell}: shards do not match the plan; delete {work}")
-    out = synthetic_file(model_name, domain, decoding)
+    out = synthetic_file(model_name, domain, dataset)
     write_jsonl(out, rows)
     shutil.rmtree(work)
     log.info("generate %s: %d samples (%d empty, %d refused, %d cut off) -> %s", cell,
@@ -129,25 +136,26 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, decodin
 
 
 def run(params: Params, model_name: str) -> dict:
-    """Every (domain, decoding) cell of the grid for one model; returns what was done."""
-    cells = [(d, c) for d in params.grid.domains for c in params.grid.decodings]
+    """Every dataset of one model (Params.datasets: the grid's cells and the template
+    variants); returns what was done."""
+    cells = params.datasets(model_name)
     index_path = synthetic_dir(model_name) / FINGERPRINTS
     known = read_json(index_path) if index_path.is_file() else {}
-    stamps = {f"{d}/{c}": fingerprint(params, model_name, d, c) for d, c in cells}
-    todo = [(d, c) for d, c in cells if known.get(f"{d}/{c}") != stamps[f"{d}/{c}"]
-            or not synthetic_file(model_name, d, c).is_file()]
-    _drop_stale(model_name, {synthetic_file(model_name, d, c) for d, c in cells})
+    stamps = {f"{d}/{n}": fingerprint(params, model_name, d, c, t) for d, n, c, t in cells}
+    todo = [(d, n, c, t) for d, n, c, t in cells if known.get(f"{d}/{n}") != stamps[f"{d}/{n}"]
+            or not synthetic_file(model_name, d, n).is_file()]
+    _drop_stale(model_name, {synthetic_file(model_name, d, n) for d, n, _, _ in cells})
     index = {k: v for k, v in known.items() if k in stamps}
     loaded, backend, loads = None, None, 0
-    for domain, decoding in todo:  # grid order: a per-domain model is loaded once
+    for domain, dataset, decoding, prompt in todo:  # domain by domain: a per-domain model loads once
         location = generator_location(params, model_name, domain)[0]
         if location != loaded:
             backend = None  # free the previous model before loading the next
             backend, loaded, loads = load_backend(params, model_name, domain), location, loads + 1
-        key = f"{domain}/{decoding}"
+        key = f"{domain}/{dataset}"
         index.pop(key, None)
         write_json(index_path, index)  # a crash mid-cell leaves it marked as not done
-        generate_cell(params, backend, model_name, domain, decoding, stamps[key])
+        generate_cell(params, backend, model_name, domain, dataset, decoding, prompt, stamps[key])
         index[key] = stamps[key]
         write_json(index_path, index)
     write_json(index_path, {k: index[k] for k in stamps if k in index})
