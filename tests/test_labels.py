@@ -182,3 +182,12 @@ def test_malformed_files_are_reported_row_by_row_and_write_nothing(lab, capsys, 
         assert part in err
     assert "nothing imported" in err
     assert imported.read_bytes() == before
+
+
+def test_params_labels_must_name_datasets_of_the_grid(mini_params, write_params, capsys):
+    mini_params["labels"] = {"samples": 10, "decodings": ["t0_5", "t9_9"]}
+    assert cli.main(["--params", str(write_params(mini_params)), "validate"]) == 2
+    assert "labels.decodings: 't9_9' is not in grid.decodings" in capsys.readouterr().err
+    mini_params["labels"] = {"samples": 0}
+    assert cli.main(["--params", str(write_params(mini_params)), "validate"]) == 2
+    assert "labels.samples" in capsys.readouterr().err
