@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench bench-gpu metrics compare \
-	figures tables verify clean-outputs docker-build docker-reproduce
+	figures tables verify clean-outputs docker-build docker-reproduce label-export label-import
 IMAGE ?= synthlens:latest
 
 help:
@@ -31,6 +31,9 @@ help:
 	@echo "make figures    (= make tables) regenerate every table and figure: dvc repro report"
 	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
 	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
+	@echo "make label-export  a sample of each synthetic dataset to label by hand: data/human_labels/"
+	@echo "                (MODEL=, DOMAIN=, DECODING=, N= narrow it; see README, Human labels)"
+	@echo "make label-import FILE=a.csv  check a filled-in sample and score it (FILE='a.csv b.csv')"
 	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
 	@echo "make setup-vllm vLLM $(VLLM_VERSION) in its own venv $(VLLM_VENV) (optional, GPU machines)"
 	@echo "PROFILE=mini|paper with any of these switches params.yaml to profiles/<PROFILE>.yaml"
@@ -128,6 +131,18 @@ verify: setup profile
 
 test: setup
 	$(BIN)/python -m pytest -q tests
+
+# Human labels (README, Human labels): not DVC stages, people fill the CSVs in between.
+# label-export writes data/human_labels/<domain>/<model>/<decoding>.todo.csv; label-import
+# checks every row of FILE (one or more CSVs) before it writes anything.
+label-export: setup profile
+	$(BIN)/python -m synthlens label-export $(if $(MODEL),--model $(MODEL)) \
+	  $(if $(DOMAIN),--domain $(DOMAIN)) $(if $(DECODING),--decoding $(DECODING)) \
+	  $(if $(N),--n $(N)) $(if $(filter-out 0,$(FORCE)),--force)
+
+label-import: setup
+	@test -n "$(FILE)" || { echo "usage: make label-import FILE=path.csv (several: FILE='a.csv b.csv')"; exit 2; }
+	$(BIN)/python -m synthlens label-import $(foreach f,$(FILE),--file $(f))
 
 bench: setup
 	$(BIN)/python bench/bench.py

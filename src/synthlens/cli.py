@@ -20,6 +20,8 @@ COMMANDS = {
     "validate": (None, ()),
     "plan": ("tools.plan", ()),
     "download": ("tools.download", ()),
+    "label-export": ("tools.labels", ()),
+    "label-import": ("tools.labels", ()),
     "prepare": ("stages.prepare", ("domain",)),
     "train-generator": ("stages.train_generator", ("domain",)),
     "convert-generator": ("stages.convert_generator", ("model",)),
@@ -65,6 +67,10 @@ def _dispatch(params, args) -> int:
         return module.run(params, DATA / "metrics", args.out)
     elif stage == "compare":
         return module.run(params, args.rev)
+    elif stage == "label-export":
+        module.export(params, args.model, args.domain, args.decoding, args.n, args.force)
+    elif stage == "label-import":
+        return module.import_files(params, args.file)
     else:
         module.run(params, *(getattr(args, name) for name in needs))
     return 0
@@ -86,6 +92,16 @@ def main(argv: list[str] | None = None) -> int:
                            help="git revision holding the results to compare with (default HEAD)")
         if name == "download":
             p.add_argument("--list", action="store_true", help="print what would be fetched")
+        if name == "label-export":
+            for arg in ("model", "domain", "decoding"):
+                p.add_argument(f"--{arg}", help=f"only this {arg} (default: labels.{arg}s, "
+                               f"else grid.{arg}s)")
+            p.add_argument("--n", type=int, help="rows per dataset (default: labels.samples)")
+            p.add_argument("--force", action="store_true",
+                           help="overwrite a .todo.csv that already has labels in it")
+        if name == "label-import":
+            p.add_argument("--file", action="append", required=True,
+                           help="a filled-in CSV (repeat for several)")
     args = parser.parse_args(argv)
     _quiet_libraries(args.stage)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

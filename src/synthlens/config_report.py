@@ -1,6 +1,6 @@
 """Params of the analyses beyond the paper's five numbers (analyses: second opinions, leakage,
-two-sample test, more diversity measures, bootstrap intervals) and of `make compare` (how a
-rerun is judged against the committed results)."""
+two-sample test, more diversity measures, bootstrap intervals), of `make compare` (how a
+rerun is judged against the committed results) and of `make label-export` (human labels)."""
 from __future__ import annotations
 
 from pydantic import Field
@@ -44,3 +44,15 @@ class AnalysesSpec(Strict):
     bootstrap_level: float = Field(default=0.95, gt=0.5, lt=1)
     mauve_resamples: int = Field(default=20, ge=0, le=10_000, description="bootstrap "
                                  "resamples of MAUVE (each one more MAUVE run; 0 = no interval)")
+
+
+class LabelsSpec(Strict):
+    """`make label-export`: which synthetic datasets get a sample for people to label, and how
+    big (tools/labels.py). A list left out means the grid's."""
+
+    samples: int = Field(default=60, gt=0, le=100_000, description="rows per dataset, "
+                         "stratified by intended label (every row when the dataset is smaller)")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="picks and shuffles the rows")
+    models: list[str] | None = Field(default=None, description="default: grid.models")
+    domains: list[str] | None = Field(default=None, description="default: grid.domains")
+    decodings: list[str] | None = Field(default=None, description="default: grid.decodings")

@@ -55,3 +55,14 @@ def metrics_file(model: str, domain: str, decoding: str) -> Path:
 
 def reference_metrics_file(domain: str) -> Path:
     return metrics_dir(domain) / "reference.json"
+
+
+def human_labels_dir() -> Path:
+    """People's labels of samples of the synthetic datasets (`make label-export` /
+    `make label-import`); not a DVC output: nothing in the pipeline can recompute them."""
+    return DATA / "human_labels"
+
+
+def human_labels_file(model: str, domain: str, decoding: str, suffix: str = ".json") -> Path:
+    """.todo.csv: the sample to label; .json: the imported labels and their scores."""
+    return human_labels_dir() / domain / model / f"{decoding}{suffix}"

@@ -14,7 +14,7 @@ def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -22,6 +22,11 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """A UTF-8 text file, written under a temporary name and renamed."""
+    _atomic_write(Path(path), text)
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict]) -> None:
@@ -32,7 +37,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run the stage that writes it (dvc repro)")
-    with path.open() as f:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -55,7 +60,7 @@ def read_json(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run the stage that writes it (dvc repro)")
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def write_npz(path: str | Path, arrays: dict) -> None:
