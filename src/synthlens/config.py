@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from .config_base import Strict
 from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
-from .config_report import AnalysesSpec, CompareSpec, LabelsSpec
+from .config_report import AnalysesSpec, CompareSpec, LabelsSpec, check_labels
 from .config_rules import CleaningSpec
 from .config_variants import (MixtureSpec, TemplatesSpec, check_variants, mixture_runs,
                               model_datasets)
@@ -313,11 +313,7 @@ class Params(Strict):
             for name in names:
                 if name not in table:
                     raise ValueError(f"{key}: '{name}' is not defined (known: {sorted(table)})")
-        for key in ("models", "domains", "decodings"):
-            grid = getattr(self.grid, key)
-            for name in getattr(self.labels, key) or []:
-                if name not in grid:
-                    raise ValueError(f"labels.{key}: '{name}' is not in grid.{key} {grid}")
+        check_labels(self)
         for name, model in self.models.items():
             if model.prompt not in self.prompts:
                 raise ValueError(f"models.{name}.prompt: unknown prompt '{model.prompt}' "

@@ -56,3 +56,12 @@ class LabelsSpec(Strict):
     models: list[str] | None = Field(default=None, description="default: grid.models")
     domains: list[str] | None = Field(default=None, description="default: grid.domains")
     decodings: list[str] | None = Field(default=None, description="default: grid.decodings")
+
+
+def check_labels(p) -> None:
+    """labels.models / domains / decodings name only what the grid runs."""
+    for key in ("models", "domains", "decodings"):
+        grid = getattr(p.grid, key)
+        for name in getattr(p.labels, key) or []:
+            if name not in grid:
+                raise ValueError(f"labels.{key}: '{name}' is not in grid.{key} {grid}")

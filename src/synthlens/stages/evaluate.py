@@ -19,13 +19,14 @@ import numpy as np
 
 from ..config import Params
 from ..device import choose, describe
-from ..layout import (features_file, metrics_dir, metrics_file, mixture_file,
+from ..layout import (features_file, human_labels_file, metrics_dir, metrics_file, mixture_file,
                       reference_classifier_dir, reference_dir, reference_metrics_file,
                       synthetic_file)
 from ..metrics import analyses, classifier
 from ..metrics.characteristics import mean_std
 from ..metrics.complexity import split_scores
 from ..metrics.encoder import embed
+from ..metrics.human_labels import human_label_metrics
 from ..metrics.scoring import diversity_of, diversity_tokenizer, mauve_of
 from ..provenance import encoder_ids, record, used_params
 from ..records import read_json, read_jsonl, read_npz, write_json
@@ -76,10 +77,12 @@ def jobs_of(params: Params, domain: str) -> list[Job]:
     return jobs
 
 
-def inputs_hash(params: Params, domain: str, dataset: Path, used: dict) -> str:
+def inputs_hash(params: Params, domain: str, dataset: Path, used: dict,
+                labels: Path | None = None) -> str:
     """What a metrics file is computed from: its dataset, the domain's reference features,
-    R-test and reference classifiers, and the params it reads."""
+    R-test and reference classifiers, the params it reads, and imported human labels."""
     parts = {"params": used,
+             "human_labels": _sha(labels) if labels is not None and labels.is_file() else None,
              "dataset": _sha(dataset), "features": _sha(features_file(domain)),
              "test": _sha(reference_dir(domain) / "test.jsonl"),
              "classifiers": _sha(reference_classifier_dir(domain) / "scores.json")}
@@ -211,12 +214,17 @@ def run(params: Params, domain: str) -> dict:
     _drop_stale(domain, {job.out for job in jobs})
     done = kept = 0
     for job in jobs:
-        key = inputs_hash(params, domain, job.dataset, job.used)
+        labels = (human_labels_file(job.info["model"], domain, job.info["decoding"])
+                  if job.info["kind"] in ("synthetic", "template") else None)
+        key = inputs_hash(params, domain, job.dataset, job.used, labels)
         if _up_to_date(job.out, key):
             kept += 1
             continue
         result = (evaluate_reference(params, shared) if job.info["kind"] == "reference"
                   else evaluate_dataset(params, shared, job))
+        if labels is not None:  # make label-import: people's labels next to faithfulness
+            result.update(human_label_metrics(domain, job.info["model"], job.info["decoding"])
+                          or {})
         result["inputs_sha256"] = key
         out = job.out
         write_json(out, result)
