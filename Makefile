@@ -144,8 +144,9 @@ label-import: setup
 	@test -n "$(FILE)" || { echo "usage: make label-import FILE=path.csv (several: FILE='a.csv b.csv')"; exit 2; }
 	$(BIN)/python -m synthlens label-import $(foreach f,$(FILE),--file $(f))
 
+# BUDGETS=1 also times the pipeline with the later issues' switches off (bench/bench.py).
 bench: setup
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(if $(BUDGETS),--budgets)
 
 # Random weights from the paper architectures' configs, built on the GPU: nothing is downloaded.
 # Exits 2 without a CUDA device; `python bench/bench_gpu.py --device cpu --tiny` runs its code

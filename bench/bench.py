@@ -50,13 +50,38 @@ def stage_times(log: str) -> dict[str, float]:
     return times
 
 
-def scratch_project(dest: Path) -> Path:
+# The issues' budgets are cumulative: each is measured on the shipped params with the later
+# issues' switches turned off (an issue-8-only run has no analyses, templates, mixtures,
+# contamination probe or learning curves).
+BUDGET_VARIANTS = {
+    "issue 8 (no analyses, templates, mixtures, probe or curves)": {
+        "analyses": {"enabled": False}, "templates": {"decodings": [], "models": {}},
+        "mixtures": {}, "probe": {"enabled": False}, "learning_curve": {"sizes": []}},
+    "issues 8 + 9 (analyses on; no templates, mixtures, probe or curves)": {
+        "templates": {"decodings": [], "models": {}}, "mixtures": {},
+        "probe": {"enabled": False}, "learning_curve": {"sizes": []}},
+}
+
+
+def scratch_project(dest: Path, overrides: dict | None = None) -> Path:
     # .dvcignore keeps Python's __pycache__ out of the hash of the source directories that
     # stages depend on (src/synthlens/generation, ...)
     for name in ("dvc.yaml", "params.yaml", ".dvcignore"):
         shutil.copy(ROOT / name, dest / name)
+    if overrides:
+        import yaml
+
+        params = yaml.safe_load((dest / "params.yaml").read_text())
+        for key, value in overrides.items():
+            if key in params and isinstance(value, dict) and isinstance(params[key], dict) \
+                    and key not in ("mixtures",):
+                params[key] = {**params[key], **value}
+            elif key in params:
+                params[key] = value
+        (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copytree(ROOT / "src", dest / "src")
     shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "human_labels", dest / "data" / "human_labels")
     subprocess.run([BIN / "dvc", "init", "--no-scm", "-q"], cwd=dest, check=True)
     return dest
 
@@ -124,6 +149,8 @@ def generator_on_cpu(params, model_name: str, model_dir: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-tests", action="store_true")
+    parser.add_argument("--budgets", action="store_true", help="also time the pipeline with "
+                        "the later issues' switches off (BUDGET_VARIANTS), each from nothing")
     args = parser.parse_args()
     env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     os.environ.update(env_note)
@@ -151,6 +178,18 @@ def main() -> int:
         assert "Running stage" not in result.stdout
         results["noop_repro_s"] = round(secs, 1)
         results["errors_s"] = {k: round(v, 1) for k, v in error_paths(cwd).items()}
+    if args.budgets:
+        results["budgets_s"] = {"everything (shipped params)": results["pipeline_s"]}
+        for name, overrides in BUDGET_VARIANTS.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                cwd = scratch_project(Path(tmp), overrides)
+                os.environ["PYTHONPATH"] = str(cwd / "src")
+                print(f"bench: pipeline for {name} ...", flush=True)
+                secs, result = timed([BIN / "dvc", "repro"], cwd)
+                if result.returncode != 0:
+                    print(result.stdout[-3000:])
+                    return 1
+                results["budgets_s"][name] = round(secs, 1)
         from synthlens.config import load_params
 
         params = load_params(cwd / "params.yaml")
@@ -183,6 +222,8 @@ def main() -> int:
               f"{g['new_tokens']} new tokens): {g['tokens_per_s']:.0f} tokens/s; compute bound "
               f"{g['bound_tokens_per_s']:,.0f} tokens/s at {g['gemm_gflops']:.0f} GFLOP/s "
               f"({100 * g['fraction_of_bound']:.1f} %) | {g['seconds']:.1f} |")
+    for name, secs in results.get("budgets_s", {}).items():
+        print(f"| pipeline, {name} | {secs} |")
     if "tests_s" in results:
         print(f"| make test (pytest) | {results['tests_s']} ({results['tests_summary']}) |")
     return 0
