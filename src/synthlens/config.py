@@ -19,8 +19,8 @@ from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
 from .config_report import AnalysesSpec, CompareSpec, LabelsSpec, check_labels
 from .config_rules import CleaningSpec
-from .config_variants import (MixtureSpec, TemplatesSpec, check_variants, mixture_runs,
-                              model_datasets)
+from .config_variants import (LearningCurveSpec, MixtureSpec, ProbeSpec, TemplatesSpec,
+                              check_variants, mixture_runs, model_datasets)
 
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -292,6 +292,8 @@ class Params(Strict):
         default_factory=dict, description="placeholder -> values (or label -> values), one "
         "drawn per sample with its seed")
     mixtures: dict[str, MixtureSpec] = Field(default_factory=dict)
+    probe: ProbeSpec = ProbeSpec()
+    learning_curve: LearningCurveSpec = LearningCurveSpec()
     compare: CompareSpec = CompareSpec()
     labels: LabelsSpec = LabelsSpec()
 

@@ -4,6 +4,7 @@ per sample into {placeholders}), and mixtures of several models' datasets (mixtu
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field
 
@@ -86,3 +87,29 @@ def model_datasets(p, model: str) -> list[tuple[str, str, str, str]]:
 
 def mixture_runs(p, mix: MixtureSpec) -> bool:
     return all(m.model in p.grid.models and m.decoding in p.grid.decodings for m in mix.members)
+
+
+class ProbeSpec(Strict):
+    """Contamination probe (generation/probe.py): each generator's zero-shot accuracy on R-test,
+    from the log-likelihood of each label's wording after the text; hf backend only."""
+
+    enabled: bool = True
+    max_texts: int = Field(default=200, gt=0, le=1_000_000, description="R-test texts scored "
+                           "(a seeded subsample when R-test is larger)")
+    completion: str = Field(default="{text}\nlabel:", description="vanilla models: the text "
+                            "the label wording follows ({text}, {labels})")
+    instruction: str = Field(default="Text: {text}\nWhich of these labels fits the text best: "
+                             "{labels}? Answer with the label only.", description="instruct "
+                             "models: the user message; the label wording is the answer")
+    batch_size: int = Field(default=32, gt=0, le=65_536)
+
+
+class LearningCurveSpec(Strict):
+    """Performance at several training-set sizes drawn from each dataset (metrics/
+    learning_curve.py), R-train's curve as the reference."""
+
+    sizes: list[int] = Field(default_factory=list, max_length=50, description="training-set "
+                             "sizes; [] = no curves")
+    backbone: Literal["tfidf", "classifier"] = Field(default="tfidf", description="tfidf: "
+                                                     "TF-IDF + logistic regression (seconds); "
+                                                     "classifier: the fine-tuned backbone")

@@ -26,6 +26,11 @@ def synthetic_file(model: str, domain: str, decoding: str) -> Path:
     return synthetic_dir(model) / domain / f"{decoding}.jsonl"
 
 
+def probe_file(model: str) -> Path:
+    """The contamination probe of one generator, per domain (written by generate@<model>)."""
+    return DATA / "probe" / f"{model}.json"
+
+
 def mixture_file(mixture: str, domain: str) -> Path:
     """A mixture of several models' datasets of a domain (stage mix)."""
     return DATA / "mixtures" / mixture / f"{domain}.jsonl"

@@ -49,7 +49,8 @@ def used_params(params: Params, domain: str, model: str | None = None,
     used = {"seed": params.seed, "domain": params.domain(domain).model_dump(),
             "featurizer": params.featurizer.model_dump(),
             "classifier": params.classifier.model_dump(), "evaluate": params.evaluate.model_dump(),
-            "analyses": params.analyses.model_dump()}
+            "analyses": params.analyses.model_dump(),
+            "learning_curve": params.learning_curve.model_dump()}
     if model:
         used.update(model=params.model(model).model_dump(), generate=params.generate.model_dump(),
                     decoding=params.decoding(decoding).model_dump(),

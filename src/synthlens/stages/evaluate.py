@@ -22,7 +22,7 @@ from ..device import choose, describe
 from ..layout import (features_file, human_labels_file, metrics_dir, metrics_file, mixture_file,
                       reference_classifier_dir, reference_dir, reference_metrics_file,
                       synthetic_file)
-from ..metrics import analyses, classifier
+from ..metrics import analyses, classifier, learning_curve
 from ..metrics.characteristics import mean_std
 from ..metrics.complexity import split_scores
 from ..metrics.encoder import embed
@@ -123,6 +123,20 @@ class Domain:
         return self._classifiers[seed]
 
 
+def curve(params: Params, shared: Domain, texts: list[str], labels: list[int]) -> dict:
+    """Accuracy on R-test at each of learning_curve.sizes training samples of a dataset."""
+    lc = params.learning_curve
+    if not lc.sizes:
+        return {}
+    fit = (learning_curve.tfidf_fit_predict(seed=params.seed) if lc.backbone == "tfidf" else
+           learning_curve.backbone_fit_predict(spec=params.classifier,
+                                               num_labels=len(shared.spec.labels),
+                                               seed=params.seed, device=shared.device))
+    return {"learning_curve": learning_curve.learning_curve(
+        texts=texts, labels=labels, test_texts=shared.test[0], test_labels=shared.test[1],
+        sizes=lc.sizes, seed=params.seed, fit_predict=fit)}
+
+
 def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
     """The five characteristics of one synthetic dataset (a grid cell, a template variant or
     a mixture)."""
@@ -159,6 +173,7 @@ def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
             reference_features=shared.features["train"], synthetic_features=synthetic_features,
             classifier_accuracy=shared.scores["test_accuracy"],
             tokenize=diversity_tokenizer(params)))
+    result.update(curve(params, shared, texts, labels))
     base = job.info.get("base_decoding")
     decoding_spec = params.decoding(base) if base else None
     generators = sorted({f"{r.get('model_path')}@{r.get('model_revision')}" for r in rows})
@@ -197,6 +212,7 @@ def evaluate_reference(params: Params, shared: Domain) -> dict:
     if params.analyses.enabled:
         result.update(analyses.real(params, shared.analyses_reference(),
                                     scores["test_accuracy"], diversity_tokenizer(params)))
+    result.update(curve(params, shared, [r["text"] for r in train], [r["label"] for r in train]))
     return result
 
 

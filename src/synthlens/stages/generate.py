@@ -25,7 +25,7 @@ from ..generation.backends import load_backend
 from ..generation.location import generator_location, local_revision
 from ..generation.prompts import draw_attributes, pick_examples, render_prompt
 from ..generation.sampling import Request, sample_flags, sample_seed
-from ..layout import reference_dir, shard_dir, synthetic_dir, synthetic_file
+from ..layout import probe_file, reference_dir, shard_dir, synthetic_dir, synthetic_file
 from ..records import read_json, read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -135,9 +135,44 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
     return out
 
 
+def probe_fingerprint(params: Params, model_name: str, domain: str) -> str:
+    payload = {"probe": params.probe.model_dump(), "revision": revision_of(params, model_name,
+                                                                           domain),
+               "model": params.model(model_name).model_dump(exclude={"note", "size_b"}),
+               "labels": [params.domain(domain).label_phrase(x)
+                          for x in params.domain(domain).labels],
+               "test_sha": hashlib.sha256(
+                   (reference_dir(domain) / "test.jsonl").read_bytes()).hexdigest()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def run_probe(params: Params, backend, model_name: str, domain: str) -> dict:
+    """The contamination probe of one (model, domain): the generator's zero-shot accuracy on
+    (a seeded subsample of) R-test; the hf backend only (it needs the model's scores)."""
+    import random
+
+    from ..generation.probe import zero_shot_accuracy
+
+    spec, dom, p = params.model(model_name), params.domain(domain), params.probe
+    if not hasattr(backend, "model"):
+        return {"zero_shot_accuracy": None, "note": f"backend {spec.backend}: not probed"}
+    test = read_jsonl(reference_dir(domain) / "test.jsonl")
+    if len(test) > p.max_texts:
+        test = random.Random(params.seed).sample(test, p.max_texts)
+    template = p.instruction if spec.family == "instruct" else p.completion
+    out = zero_shot_accuracy(backend.model, backend.tok, texts=[r["text"] for r in test],
+                             labels=[r["label"] for r in test],
+                             label_phrases=[dom.label_phrase(x) for x in dom.labels],
+                             template=template, device=next(backend.model.parameters()).device,
+                             spec=spec, batch_size=p.batch_size)
+    log.info("probe %s/%s: zero-shot accuracy %.3f on %d R-test texts (majority share %.3f)",
+             model_name, domain, out["zero_shot_accuracy"], out["n"], out["majority_share"])
+    return out
+
+
 def run(params: Params, model_name: str) -> dict:
     """Every dataset of one model (Params.datasets: the grid's cells and the template
-    variants); returns what was done."""
+    variants) and its contamination probe per domain; returns what was done."""
     cells = params.datasets(model_name)
     index_path = synthetic_dir(model_name) / FINGERPRINTS
     known = read_json(index_path) if index_path.is_file() else {}
@@ -146,19 +181,33 @@ def run(params: Params, model_name: str) -> dict:
             or not synthetic_file(model_name, d, n).is_file()]
     _drop_stale(model_name, {synthetic_file(model_name, d, n) for d, n, _, _ in cells})
     index = {k: v for k, v in known.items() if k in stamps}
+    probes = read_json(probe_file(model_name)) if probe_file(model_name).is_file() else {}
+    probe_stamps = ({d: probe_fingerprint(params, model_name, d) for d in params.grid.domains}
+                    if params.probe.enabled else {})
+    probes = {d: v for d, v in probes.items() if v.get("fingerprint") == probe_stamps.get(d)}
     loaded, backend, loads = None, None, 0
-    for domain, dataset, decoding, prompt in todo:  # domain by domain: a per-domain model loads once
+    for domain in params.grid.domains:  # domain by domain: a per-domain model loads once
+        mine = [c for c in todo if c[0] == domain]
+        if not mine and (domain in probes or domain not in probe_stamps):
+            continue
         location = generator_location(params, model_name, domain)[0]
         if location != loaded:
             backend = None  # free the previous model before loading the next
             backend, loaded, loads = load_backend(params, model_name, domain), location, loads + 1
-        key = f"{domain}/{dataset}"
-        index.pop(key, None)
-        write_json(index_path, index)  # a crash mid-cell leaves it marked as not done
-        generate_cell(params, backend, model_name, domain, dataset, decoding, prompt, stamps[key])
-        index[key] = stamps[key]
-        write_json(index_path, index)
+        for _, dataset, decoding, prompt in mine:
+            key = f"{domain}/{dataset}"
+            index.pop(key, None)
+            write_json(index_path, index)  # a crash mid-cell leaves it marked as not done
+            generate_cell(params, backend, model_name, domain, dataset, decoding, prompt,
+                          stamps[key])
+            index[key] = stamps[key]
+            write_json(index_path, index)
+        if domain in probe_stamps and domain not in probes:
+            probes[domain] = {**run_probe(params, backend, model_name, domain),
+                              "fingerprint": probe_stamps[domain]}
+            write_json(probe_file(model_name), probes)
     write_json(index_path, {k: index[k] for k in stamps if k in index})
+    write_json(probe_file(model_name), probes)
     summary = {"generated": len(todo), "kept": len(cells) - len(todo), "model_loads": loads}
     log.info("generate %s: %d cells generated, %d kept from an earlier run, %d model load(s)",
              model_name, summary["generated"], summary["kept"], loads)
