@@ -48,8 +48,9 @@ def test_every_figure_renders_and_claims_are_shown(page, tmp_path):
     dom = dump_dom(out / "index.html", tmp_path / "chromium")
     loaded, total = body_counts(dom)
     figures = [a for a in manifest.artefacts if a.kind == "figure"]
-    # Figure 2, 2 domains x 3, Appendix D, the two heat maps beyond the paper
-    assert total == len(figures) == 3 + 3 * 2 + 4 + 2
+    # Figure 2, 2 domains x 3, Appendix D, the two heat maps beyond the paper, the prompt
+    # sensitivity and learning curves beyond the grid (issue 10)
+    assert total == len(figures) == 3 + 3 * 2 + 4 + 2 + 2
     assert loaded == total
     assert 'id="claims"' in dom
     for n in range(1, 7):
@@ -58,7 +59,8 @@ def test_every_figure_renders_and_claims_are_shown(page, tmp_path):
     for section in ("table2_models", "table_per_domain", "table5_prompts", "table9_reference",
                     "table_fewshot", "table_correlations", "table_robustness",
                     "table_robustness_verdicts", "table_leakage", "table_per_label",
-                    "provenance_files"):
+                    "table_templates", "table_contamination", "table_learning_curves",
+                    "table_human_labels", "provenance_files"):
         assert f'id="{section}"' in dom, section
     assert '<div id="broken"></div>' in dom   # the banner for failed images stays empty
 

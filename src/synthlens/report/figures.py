@@ -1,6 +1,6 @@
 """The report's figures (PNG and PDF): trade-offs over temperature (Figure 2, mean over domains;
-Figures 5/6, per domain; each point with its bootstrap interval and seed std) and over model
-size (Appendix D).
+Figures 5/6, per domain; each point with its bootstrap interval and seed std; mixtures as
+labelled diamonds) and over model size (Appendix D).
 
 A figure without data is still written, with the reason printed across it ("no data: ..."),
 and the reason is returned so the manifest and index.html can say so too.
@@ -16,6 +16,7 @@ from .tabular import is_number
 
 PER_DOMAIN_DIR = "per_domain"
 NO_SIZE = "no data: this run has no models with size_b"
+MIXTURE_LABEL = "mixture (name beside it)"
 
 
 def _plt():
@@ -86,7 +87,8 @@ def _error_bars(ax, pts: list[dict], x: str, y: str, color) -> tuple[bool, bool]
 def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
                     styles: dict | None = None, level: float = 0.95) -> str | None:
     """One trade-off over temperature: a curve per model (top-p = 1 points, ordered by T),
-    top-p < 1 points as open squares in the model's colour, the reference as a black star.
+    top-p < 1 points as open squares in the model's colour, the reference as a black star,
+    each mixture (kind "mixture") as a grey diamond labelled with its name.
     Each point carries its bootstrap interval (`<c>_ci_low/high`, thin capped bars, at
     `level`) and its seed std (`<c>_std`, thick faint bars) where the row has them. Returns the
     no-data message, or None when something was plotted."""
@@ -121,6 +123,7 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     if topp_shown:
         ax.plot([], [], "s", color="grey", markerfacecolor="none", markersize=9,
                 label="top-p < 1 (T=1)")
+    plotted = _mixture_points(ax, rows, x, y) or plotted
     refs = [r for r in rows if r["kind"] == "reference" and is_number(r[x], r[y])]
     for i, r in enumerate(refs):
         ax.plot(r[x], r[y], "*", color="black", markersize=15, zorder=5,
@@ -154,6 +157,19 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     ax.set_title(title, fontsize=10)
     _save(fig, path)
     return message
+
+
+def _mixture_points(ax, rows: list[dict], x: str, y: str) -> bool:
+    """Each mixture (params mixtures) as a grey diamond with its name beside it and its
+    interval / std bars; True when one was drawn."""
+    mixtures = [r for r in rows if r["kind"] == "mixture" and is_number(r[x], r[y])]
+    for i, r in enumerate(mixtures):
+        ax.plot(r[x], r[y], "D", color="dimgrey", markeredgecolor="black", markersize=8,
+                zorder=4, label=MIXTURE_LABEL if i == 0 else None)
+        ax.annotate(r["model"], (r[x], r[y]), fontsize=7, xytext=(4, -10),
+                    textcoords="offset points", color="dimgrey")
+        _error_bars(ax, [r], x, y, "dimgrey")
+    return bool(mixtures)
 
 
 def _size_lines(rows: list[dict]) -> dict[str, list[dict]]:

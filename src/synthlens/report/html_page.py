@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from ..config import Params
+from .beyond_grid import INTRO as GRID_INTRO
 from .beyond_report import INTRO as BEYOND_INTRO
 from .manifest import Manifest
 from .rundata import RunData
@@ -19,14 +20,19 @@ from .tabular import Table, to_html
 
 E = html.escape
 SECTIONS = ["Claims", "Figure 2", "Table 2", "Figures 5 and 6", "Appendix D", "Table 5",
-            "Table 9", "Few-shot vs zero-shot", "Correlations", *BEYOND_INTRO, "Provenance",
-            "Files"]
+            "Table 9", "Few-shot vs zero-shot", "Correlations", *BEYOND_INTRO, *GRID_INTRO,
+            "Provenance", "Files"]
 INTRO = {
     "Figure 2": "Trade-offs over temperature, mean over domains: one curve per model (solid: "
                 "vanilla, dashed: instruct, dotted: few-shot), top-p points as open squares, "
-                "the reference as a star; thin capped bars: bootstrap intervals, thick faint "
+                "the reference as a star, mixtures of several models' datasets as grey "
+                "diamonds with their name; thin capped bars: bootstrap intervals, thick faint "
                 "bars: ± std over seeds.",
+    "Table 2": "Means over domains per model and decoding; rows of family 'mixture' are "
+               "datasets drawn from their members ('mixture of'), listed after their last "
+               "member model.",
     **BEYOND_INTRO,
+    **GRID_INTRO,
     "Figures 5 and 6": "The same trade-offs per domain, and the per-domain numbers with "
                        "their bootstrap intervals [low, high].",
     "Appendix D": "The trade-offs over model size instead of temperature: one curve per model "
@@ -123,6 +129,10 @@ def render(manifest: Manifest, tables: list[tuple[str, Table]], claims, run: Run
     if run.missing:
         missing = (f"<p><b>{len(run.missing)} grid cell(s) have no metrics file</b> and are left "
                    f"out: {E(', '.join(run.missing))}</p>")
+    if run.missing_beyond:
+        missing += (f"<p><b>{len(run.missing_beyond)} template variant(s) or mixture(s) that "
+                    "params declare have no metrics file</b> and are left out: "
+                    f"{E(', '.join(run.missing_beyond))}</p>")
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>synthlens: tables and figures of this run</title>",

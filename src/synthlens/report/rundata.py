@@ -3,7 +3,11 @@ checked on loading (MalformedRun), their means over domains, the names of the ch
 and trade-offs, model-name helpers, and the flat rows written as results.csv / results.md.
 
 Only the metrics of the current grid (params `grid`) are read, so stale files of an older
-grid never leak into a table.
+grid never leak into a table: its cells (kind "synthetic"), the reference rows, and the datasets
+beyond the grid that params declare for it (issue 10): template variants (kind "template",
+params `templates`) and mixtures (kind "mixture", params `mixtures`). Claims and the means of
+Table 2's grid rows see kind "synthetic" only. The generators' contamination probes
+(data/probe/<model>.json) are read too, when there.
 """
 from __future__ import annotations
 
@@ -33,12 +37,16 @@ ANALYSIS_COLUMNS = ["leak_exact_train", "leak_exact_test", "leak_near_train", "l
                     "self_exact", "self_near", "two_sample_auc", "compression_ratio",
                     "self_bleu", "diversity_per_label", "refused_fraction", "cut_off_fraction"]
 CI_COLUMNS = [k for c in CHARACTERISTICS for k in (f"{c}_ci_low", f"{c}_ci_high")]
-NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label")  # read via RunData.raw
+# human labels (issue 10): pooled over the labelled domains in a mean, not NaN-strict
+HUMAN_COLUMNS = ["label_accuracy", "classifier_agreement", "n_human_labels"]
+NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label",
+          "learning_curve")  # read via RunData.raw
 COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
             "size_b"] +
            [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
            ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
-            "empty_fraction"] + SECOND_COLUMNS + ANALYSIS_COLUMNS + CI_COLUMNS)
+            "empty_fraction"] + SECOND_COLUMNS + ANALYSIS_COLUMNS + CI_COLUMNS +
+           HUMAN_COLUMNS)
 TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
 # (x, y, file stem, title) of the paper's Figure 2 panels
 TRADEOFFS = [("diversity", "mauve", "diversity_vs_conformity", "Diversity vs conformity"),
@@ -62,6 +70,9 @@ class RunData:
     provenance: list[tuple[str, dict | None]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)   # grid cells without a metrics file
     raw: dict[str, dict] = field(default_factory=dict)  # row["path"] -> its metrics file
+    # template variants and mixtures params declare but that have no metrics file
+    missing_beyond: list[str] = field(default_factory=list)
+    probes: dict[str, dict] = field(default_factory=dict)  # model -> data/probe/<model>.json
 
     def nested(self, row: dict, key: str) -> dict:
         """A nested dict of the row's metrics file (e.g. confusion); {} when absent."""
@@ -74,9 +85,46 @@ class RunData:
     def reference(self) -> list[dict]:
         return [r for r in self.rows if r["kind"] == "reference"]
 
+    def templates(self) -> list[dict]:
+        """Template variants: a model's datasets with another prompt (params templates)."""
+        return [r for r in self.rows if r["kind"] == "template"]
 
-def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunData:
-    """Every metrics file of the current grid, checked; MalformedRun if none or a bad one."""
+    def mixtures(self) -> list[dict]:
+        """Mixtures of several models' datasets (params mixtures)."""
+        return [r for r in self.rows if r["kind"] == "mixture"]
+
+
+def _beyond_grid_paths(params: Params, metrics_dir: Path) -> list[Path]:
+    """The metrics files of the template variants and mixtures params declare for this grid."""
+    paths = [metrics_dir / d / model / f"{name}.json" for model in params.grid.models
+             for d, name, decoding, _ in params.datasets(model) if name != decoding]
+    return paths + [metrics_dir / d / name / "mixture.json" for name in params.active_mixtures()
+                    for d in params.grid.domains]
+
+
+def load_probes(params: Params, probe_dir: Path) -> dict[str, dict]:
+    """{model: {domain: {zero_shot_accuracy, majority_share, n}}} of the grid's models that
+    have a probe file; a file that cannot be read is left out with a warning (optional)."""
+    probes = {}
+    for model in params.grid.models:
+        path = probe_dir / f"{model}.json"
+        if not path.is_file():
+            continue
+        try:
+            probe = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            log.warning("report: unreadable probe file %s (%s), left out", path, e)
+            continue
+        if isinstance(probe, dict):
+            probes[model] = {d: v for d, v in probe.items() if isinstance(v, dict)}
+    return probes
+
+
+def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
+             probe_dir: str | Path | None = None) -> RunData:
+    """Every metrics file of the current grid (cells, reference rows, template variants and
+    mixtures), checked; MalformedRun if none or a bad one. probe_dir (default: `probe` beside
+    metrics_dir, i.e. data/probe) holds the optional contamination probes."""
     metrics_dir = Path(metrics_dir)
     paths, missing = [], []
     for domain in params.grid.domains:
@@ -90,7 +138,10 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunD
     if not paths:
         raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "
                            "evaluate stages first (dvc repro)")
-    for path in missing:
+    beyond = _beyond_grid_paths(params, metrics_dir)
+    missing_beyond = [p for p in beyond if not p.is_file()]
+    paths += [p for p in beyond if p.is_file()]
+    for path in missing + missing_beyond:
         log.warning("report: no metrics for %s", path)
     rows, provenance, raw = [], [], {}
     for path in paths:
@@ -102,8 +153,10 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics") -> RunD
         rows.append(flatten(m, params, path))
         provenance.append((rel, m.get("provenance")))
         raw[rows[-1]["path"]] = m
+    probes = load_probes(params, Path(probe_dir) if probe_dir is not None
+                         else metrics_dir.parent / "probe")
     return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing],
-                   raw)
+                   raw, [p.relative_to(metrics_dir).as_posix() for p in missing_beyond], probes)
 
 
 def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:
@@ -126,6 +179,9 @@ def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> di
            "size_b": info.get("size_b", spec.size_b if spec else None),
            "prompt_id": info.get("prompt_id", spec.prompt if spec else None),
            "model_revision": info.get("model_revision"),
+           # template variants: the grid decoding and the prompt; mixtures: their members
+           "base_decoding": info.get("base_decoding", info["decoding"]),
+           "members": list(info.get("members") or []),
            "path": str(path)}
     for c in COLUMNS:
         if c in TEXT_COLUMNS:
@@ -166,12 +222,12 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
     for (model, decoding), members in groups.items():
         avg = {k: members[0].get(k) for k in ("kind", "model", "family", "decoding",
                                                "temperature", "top_p", "shots", "size_b",
-                                               "prompt_id")}
+                                               "prompt_id", "base_decoding", "members")}
         avg["domains"] = sorted({m["domain"] for m in members})
         avg["domain"] = "+".join(avg["domains"])
         avg["n_domains"] = len(members)
         for c in COLUMNS:
-            if c in avg or c in TEXT_COLUMNS or c in CI_COLUMNS:
+            if c in avg or c in TEXT_COLUMNS or c in CI_COLUMNS or c in HUMAN_COLUMNS:
                 continue
             vals = [m[c] for m in members]
             if any(isinstance(v, float) and math.isnan(v) for v in vals):
@@ -187,14 +243,35 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
         leaks = [v for m in members for v in (m["leak_exact_test"], m["leak_near_test"])
                  if not math.isnan(v)]
         avg["leak_test_max"] = max(leaks) if leaks else float("nan")
+        avg.update(pooled_human_labels(members))
         out.append(avg)
     return out
 
 
+def pooled_human_labels(rows: list[dict]) -> dict:
+    """Human-label numbers of several domains' datasets pooled: label accuracy and classifier
+    agreement weighted by each domain's n_human_labels, n summed; only the labelled domains
+    count (NaN where none is). A dataset with a share but no n counts once."""
+    nan = float("nan")
+    labelled = [r for r in rows if not math.isnan(r.get("label_accuracy", nan))]
+    out = {"n_human_labels": nan, "label_accuracy": nan, "classifier_agreement": nan}
+    if not labelled:
+        return out
+    n = [r["n_human_labels"] if not math.isnan(r.get("n_human_labels", nan)) else 1.0
+         for r in labelled]
+    out["n_human_labels"] = sum(n)
+    for c in ("label_accuracy", "classifier_agreement"):
+        pairs = [(r.get(c, nan), w) for r, w in zip(labelled, n) if not math.isnan(r.get(c, nan))]
+        if pairs:
+            out[c] = sum(v * w for v, w in pairs) / sum(w for _, w in pairs)
+    return out
+
+
 def domain_means(run: RunData) -> list[dict]:
-    """Reference rows first, then every (model, decoding) mean over domains."""
+    """Reference rows first, then every (model, decoding) mean over domains of the grid's
+    cells, then each mixture's (template variants are not here: see report/beyond_grid.py)."""
     return (average_over_domains(run.reference()) +
-            average_over_domains(run.synthetic()))
+            average_over_domains(run.synthetic()) + average_over_domains(run.mixtures()))
 
 
 # ------------------------------------------------------------------- model names

@@ -8,7 +8,7 @@ from collections import defaultdict
 from ..config import Params
 from ..generation.prompts import render_prompt
 from .rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData
-from .tabular import Change, Stat, Table, number_or_nan, to_markdown
+from .tabular import Change, Stat, Table, is_number, number_or_nan, to_markdown
 
 HEADERS = {c: LABELS[c] for c in CHARACTERISTICS}
 MEAN_NOTE = ("Mean over the domains each model was run on (column 'domains'); ± is the seed "
@@ -27,6 +27,12 @@ MEAN_INTERVAL_NOTE = ("[low, high] of a mean over D domains: mean ± sqrt(sum of
                       "per-domain half-widths)/D (domains taken as independent; a symmetric "
                       "approximation of the per-domain bootstrap intervals in table_per_domain).")
 FLAG = "copies R-test"
+HUMAN_NOTE = ("label acc. (human): share of the human labels equal to the label the sample was "
+              "written for, pooled over the domains with human labels (weighted by their "
+              "number; n and the classifier agreement in table_human_labels); — without any.")
+MIXTURE_NOTE = ("Rows of family 'mixture': a synthetic dataset drawn from the member datasets "
+                "('mixture of'; params mixtures, stage mix), evaluated like any other, listed "
+                "after the rows of its last member model; the claims do not use them.")
 
 
 def _stat(row: dict, c: str) -> Stat:
@@ -48,25 +54,51 @@ def leak_flag(row: dict, params: Params) -> str:
 
 
 def _order(params: Params):
+    """Reference first, then grid order; a mixture right after the rows of its last member
+    model (in grid order)."""
     models = {m: i for i, m in enumerate(params.grid.models)}
     decodings = {d: i for i, d in enumerate(params.grid.decodings)}
     domains = {d: i for i, d in enumerate(params.grid.domains)}
 
     def key(r: dict):
-        return (r["kind"] != "reference", models.get(r["model"], len(models)),
-                domains.get(r.get("domain"), -1), decodings.get(r["decoding"], len(decodings)))
+        model = models.get(r["model"], len(models))
+        if r["kind"] == "mixture":
+            model = max((models.get(m.split("/")[0], len(models)) for m in r.get("members", [])),
+                        default=len(models))
+        return (r["kind"] != "reference", model, r["kind"] == "mixture",
+                domains.get(r.get("domain"), -1), decodings.get(r["decoding"], len(decodings)),
+                r["model"])
     return key
 
 
+def members_text(row: dict, params: Params) -> str:
+    """A mixture's members, 'model/decoding' joined by ' + ', each with its weight (×w) when
+    the weights differ (params mixtures); '' for any other row."""
+    if row["kind"] != "mixture":
+        return ""
+    spec = params.mixtures.get(row["model"])
+    weights = ([m.weight for m in spec.members] if spec and
+               [f"{m.model}/{m.decoding}" for m in spec.members] == row.get("members") else [])
+    if len(set(weights)) > 1:
+        return " + ".join(f"{m} ×{w:g}" for m, w in zip(row["members"], weights))
+    return " + ".join(row.get("members", []))
+
+
 def table2(means: list[dict], params: Params) -> Table:
+    """The grid's (model, decoding) means, the reference rows and each mixture (after its
+    members, members listed); a human-label column when any dataset has human labels."""
+    means = [r for r in means if r["kind"] in ("reference", "synthetic", "mixture")]
+    human = any(is_number(r.get("label_accuracy")) for r in means)
+    mixed = any(r["kind"] == "mixture" for r in means)
+    at = CHARACTERISTICS.index("faithfulness") + 1
     heads = [HEADERS[c] for c in CHARACTERISTICS]
-    heads.insert(CHARACTERISTICS.index("faithfulness") + 1, "classifier acc.")
+    heads[at:at] = ["label acc. (human)"] * human + ["classifier acc."]
     keys = list(CHARACTERISTICS)
-    keys.insert(CHARACTERISTICS.index("faithfulness") + 1, "classifier_accuracy")
+    keys[at:at] = ["label_accuracy"] * human + ["classifier_accuracy"]
     t = Table("table2_models", "Table 2: the five characteristics per model and decoding "
               "(mean over domains)",
               ["model", "family", "shots", "size (B)", "decoding", "T", "top-p"] + heads +
-              ["empty", "refused", "cut off", "leakage", "domains"],
+              ["empty", "refused", "cut off", "leakage", "domains"] + ["mixture of"] * mixed,
               notes=[MEAN_NOTE, MEAN_INTERVAL_NOTE, REFERENCE_NOTE,
                      "classifier acc.: the reference (R-train) classifier's own accuracy on "
                      "R-test, the yardstick of faithfulness. empty / refused / cut off: share "
@@ -76,16 +108,22 @@ def table2(means: list[dict], params: Params) -> Table:
                      "exactly or nearly (params analyses.leak_flag; numbers in table_leakage)."],
               keys=["model", "family", "shots", "size_b", "decoding", "temperature", "top_p"] +
               keys + ["empty_fraction", "refused_fraction", "cut_off_fraction", "leakage",
-                      "n_domains"])
+                      "n_domains"] + ["members"] * mixed)
+    if human:
+        t.notes.append(HUMAN_NOTE)
+    if mixed:
+        t.notes.append(MIXTURE_NOTE)
     for r in sorted(means, key=_order(params)):
-        ref = r["kind"] == "reference"
+        ref, mix = r["kind"] == "reference", r["kind"] == "mixture"
         cells = [_stat(r, c) for c in CHARACTERISTICS]
-        cells.insert(CHARACTERISTICS.index("faithfulness") + 1, r["classifier_accuracy"])
-        t.rows.append([r["model"], r["family"] or "", None if ref else r["shots"],
+        cells[at:at] = ([r.get("label_accuracy", float("nan"))] * human +
+                        [r["classifier_accuracy"]])
+        t.rows.append([r["model"], r["family"] or "", None if ref or mix else r["shots"],
                        number_or_nan(r["size_b"]), "—" if ref else r["decoding"],
                        number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] + cells +
                       [r["empty_fraction"], r["refused_fraction"], r["cut_off_fraction"],
-                       leak_flag(r, params), r["n_domains"]])
+                       leak_flag(r, params), r["n_domains"]] +
+                      [members_text(r, params)] * mixed)
     return t
 
 
@@ -100,7 +138,8 @@ def table_per_domain(run: RunData, params: Params) -> Table:
               CHARACTERISTICS + ["n_samples"])
     domains = {d: i for i, d in enumerate(params.grid.domains)}
     key = _order(params)
-    for r in sorted(run.rows, key=lambda r: (domains.get(r["domain"], 0), key(r))):
+    rows = [r for r in run.rows if r["kind"] != "template"]   # their own table_templates
+    for r in sorted(rows, key=lambda r: (domains.get(r["domain"], 0), key(r))):
         ref = r["kind"] == "reference"
         t.rows.append([r["domain"], r["model"], r["family"] or "",
                        "—" if ref else r["decoding"], number_or_nan(r["temperature"]),

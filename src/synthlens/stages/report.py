@@ -11,6 +11,10 @@ grid never leak into a table. What is written (see paper_figures/README.md):
 - beyond the paper (report/beyond_report.py): robustness under a second backbone / featurizer,
   leakage, per-label faithfulness and confusion, two heat maps (characteristics' correlations,
   diversity measures' agreement);
+- beyond the grid (report/beyond_grid.py, beyond_grid_figures.py): prompt sensitivity
+  (table_templates, figure_templates), the contamination probe (table_contamination),
+  learning curves with samples worth (table_learning_curves, figure_learning_curves), human
+  labels (table_human_labels); mixtures sit in Table 2 and the trade-off figures;
 - index.html: every table and figure and the verdicts on the paper's claims (computed here
   with report.claim_checks from the same metrics, so the page is never out of date).
 
@@ -25,7 +29,7 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import DATA
-from ..report import beyond_report, figures, html_page
+from ..report import beyond_grid, beyond_grid_figures, beyond_report, figures, html_page
 from ..report.claim_checks import evaluate_claims
 from ..report.claim_intervals import annotate
 from ..report.manifest import Artefact, Manifest
@@ -37,11 +41,13 @@ log = logging.getLogger(__name__)
 
 
 def run(params: Params, out: str | Path = "paper_figures",
-        metrics_dir: str | Path = DATA / "metrics") -> Manifest:
-    """Write every table and figure of this run under out; returns what was written."""
+        metrics_dir: str | Path = DATA / "metrics",
+        probe_dir: str | Path | None = None) -> Manifest:
+    """Write every table and figure of this run under out; returns what was written.
+    probe_dir: the contamination probes (default: `probe` beside metrics_dir)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    run_data = load_run(params, metrics_dir)
+    run_data = load_run(params, metrics_dir, probe_dir)
     means = domain_means(run_data)
     manifest = Manifest(out)
     add = manifest.artefacts.append
@@ -65,7 +71,10 @@ def run(params: Params, out: str | Path = "paper_figures",
         add(a)
     for a in beyond_report.write_figures(run_data, out):
         add(a)
-    tables = build_all(run_data, means, params) + beyond_report.build_all(run_data, params)
+    for a in beyond_grid_figures.write_figures(run_data, params, out):
+        add(a)
+    tables = (build_all(run_data, means, params) + beyond_report.build_all(run_data, params) +
+              beyond_grid.build_all(run_data, params))
     for section, table in tables:
         for path in write_table(table, out):
             add(Artefact(path.name, section, "table", table.title))
