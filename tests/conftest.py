@@ -47,6 +47,7 @@ def project(tmp_path):
     """A scratch copy of the project's pipeline definition and raw data."""
     shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
     shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "human_labels", tmp_path / "data" / "human_labels")  # an evaluate dep
     # dvc deps name the source files; link them so the stage definitions resolve
     (tmp_path / "src").symlink_to(ROOT / "src")
     return tmp_path

@@ -38,6 +38,7 @@ def paper_run(tmp_path_factory):
     params["evaluate"].update(diversity_tokens=20, mauve_samples=8, mauve_seeds=[0, 1])
     shutil.copy(ROOT / "dvc.yaml", root / "dvc.yaml")
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "human_labels", root / "data" / "human_labels")  # an evaluate dep
     shutil.copytree(ROOT / "src", root / "src")
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     dvc = str(ROOT / ".venv" / "bin" / "dvc")

@@ -55,6 +55,7 @@ def pipeline(tmp_path_factory):
     shutil.copytree(ROOT / ".dvc", root / ".dvc", ignore=shutil.ignore_patterns(
         "cache", "tmp", "config.local"))
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "human_labels", root / "data" / "human_labels")  # an evaluate dep
     header, *rows = (ROOT / "data" / "raw" / "questions.csv").read_text().splitlines()
     cut = len(rows) * 7 // 10
     (root / "data/raw/questions_train.csv").write_text("\n".join([header, *rows[:cut]]) + "\n")
@@ -76,11 +77,17 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
     # {revision: {"data": {path: {"data": {...}}}}}; the workspace revision is "" without git
     metrics = {path: body["data"] for entry in shown.values()
                for path, body in entry["data"].items()}
+    # the grid's cells, the template variant params.yaml declares for gpt2-mini, the reference
+    # rows, and the contamination probe (the mixture's members are not all in this grid)
     expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
-                for c in ("t1_0", "p0_9")}
+                for c in ("t1_0", "p0_9", "t1_0~completion_b")}
     expected |= {f"data/metrics/{d}/reference.json" for d in ("reviews", "questions")}
-    assert set(metrics) == expected
+    assert set(metrics) == expected | {"data/probe/gpt2-mini.json"}
+    for domain in ("reviews", "questions"):
+        assert 0 <= metrics["data/probe/gpt2-mini.json"][domain]["zero_shot_accuracy"] <= 1
     for path, values in metrics.items():
+        if path.startswith("data/probe"):
+            continue
         for name in CHARACTERISTICS:
             assert name in values, (path, name)
         for name in ("faithfulness", "complexity", "performance", "mauve"):
@@ -133,22 +140,25 @@ def test_readme_walkthrough_edit_one_temperature(pipeline):
     root, _ = pipeline
     kept = {p: p.read_bytes() for p in (root / "data/synthetic").glob("**/p0_9.jsonl")}
     kept |= {p: p.read_bytes() for p in (root / "data/metrics").glob("**/p0_9.json")}
-    assert len(kept) == 4
+    assert len(kept) == 4  # p0_9: 2 datasets and 2 metrics files
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["decodings"]["t1_0"]["temperature"] = 1.3
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     result = dvc(root, "repro")
     out = result.stdout + result.stderr
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
-    assert ran == {"generate@gpt2-mini", "evaluate@reviews", "evaluate@questions", "report",
-                   "verify"}
-    assert "generate gpt2-mini: 2 cells generated, 2 kept" in out
-    assert "evaluate reviews: 1 datasets evaluated, 2 kept" in out
+    # mix reads every synthetic dataset (no model: a second), so it reruns too
+    assert ran == {"generate@gpt2-mini", "mix", "evaluate@reviews", "evaluate@questions",
+                   "report", "verify"}
+    # t1_0 and its template variant t1_0~completion_b, in both domains
+    assert "generate gpt2-mini: 4 cells generated, 2 kept" in out
+    assert "evaluate reviews: 2 datasets evaluated, 2 kept" in out
     assert all(p.read_bytes() == body for p, body in kept.items())
     diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
     changed = {path for path, values in diff.get("diff", diff).items() if values}
     assert changed, "dvc metrics diff shows nothing although the samples changed"
-    assert all(path.endswith("/t1_0.json") for path in changed), changed
+    assert all(path.endswith(("/t1_0.json", "/t1_0~completion_b.json")) for path in changed), \
+        changed
     params_diff = json.loads(dvc(root, "params", "diff", "--json").stdout)
     change = params_diff["params.yaml"]["decodings.t1_0.temperature"]
     assert change["old"] == pytest.approx(1.0) and change["new"] == pytest.approx(1.3)
