@@ -239,7 +239,10 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
         for c in CHARACTERISTICS:
             hw = [(m[f"{c}_ci_high"] - m[f"{c}_ci_low"]) / 2 for m in members]
             half = math.sqrt(sum(h * h for h in hw)) / len(hw)   # NaN if a domain lacks one
-            avg[f"{c}_ci_low"], avg[f"{c}_ci_high"] = avg[c] - half, avg[c] + half
+            # every characteristic lies in [0, 1]: the symmetric interval is clipped to it
+            low, high = avg[c] - half, avg[c] + half
+            avg[f"{c}_ci_low"] = low if math.isnan(low) else max(0.0, low)
+            avg[f"{c}_ci_high"] = high if math.isnan(high) else min(1.0, high)
         leaks = [v for m in members for v in (m["leak_exact_test"], m["leak_near_test"])
                  if not math.isnan(v)]
         avg["leak_test_max"] = max(leaks) if leaks else float("nan")

@@ -25,7 +25,8 @@ INTERVAL_NOTE = ("[low, high]: bootstrap percentile interval over the dataset's 
                  "(params analyses.bootstrap_level); — or absent where the metrics file has none.")
 MEAN_INTERVAL_NOTE = ("[low, high] of a mean over D domains: mean ± sqrt(sum of squared "
                       "per-domain half-widths)/D (domains taken as independent; a symmetric "
-                      "approximation of the per-domain bootstrap intervals in table_per_domain).")
+                      "approximation of the per-domain bootstrap intervals in table_per_domain), "
+                      "clipped to [0, 1], the range of every characteristic.")
 FLAG = "copies R-test"
 HUMAN_NOTE = ("label acc. (human): share of the human labels equal to the label the sample was "
               "written for, pooled over the domains with human labels (weighted by their "
