@@ -99,8 +99,8 @@ reproduce: setup profile
 	@test -d .dvc || $(BIN)/dvc init --quiet
 	$(BIN)/python -m synthlens validate
 	@if [ ! -f data/.computed-here ] && [ -d data/metrics ]; then \
-	  echo "First run in this checkout: data/metrics (committed) is recomputed here; git keeps the committed copy (make compare)."; \
-	  rm -rf data/metrics; fi
+	  echo "First run in this checkout: data/metrics and data/probe (committed) are recomputed here; git keeps the committed copy (make compare)."; \
+	  rm -rf data/metrics data/probe; fi
 	$(BIN)/dvc repro
 	@mkdir -p data && touch data/.computed-here
 	@echo

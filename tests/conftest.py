@@ -22,8 +22,12 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get(
 
 @pytest.fixture
 def mini_params() -> dict:
-    """The shipped params.yaml as a dict, for tests to modify."""
-    return yaml.safe_load((ROOT / "params.yaml").read_text())
+    """The shipped params.yaml as a dict, for tests to modify; the contamination probe is off
+    (it scores R-test, which most of these tests do not prepare; tests/test_probe.py and the
+    end-to-end pipeline test run it)."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["probe"]["enabled"] = False
+    return params
 
 
 @pytest.fixture

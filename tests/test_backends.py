@@ -30,6 +30,8 @@ def paper_like(tmp_path, models: dict, domains=("questions",), decodings=("t1_0"
     params["domains"]["questions"] = dict(mini["domains"]["questions"],
                                           path=str(ROOT / "data/raw/questions.csv"))
     params["models"] = models
+    params["templates"], params["mixtures"] = {}, {}  # they name the profile's own models
+    params["probe"]["enabled"] = False
     params["grid"] = {"models": list(models), "domains": list(domains),
                       "decodings": list(decodings)}
     params["generate"].update(samples_per_label=2, max_new_tokens=6, batch_size=4, shard_size=2)

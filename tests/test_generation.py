@@ -79,6 +79,7 @@ def one_cell(decoding: str) -> Params:
     raw["domains"]["reviews"]["samples_per_label"] = 5
     raw["generate"].update(samples_per_label=2, shard_size=3, batch_size=2, max_new_tokens=8)
     raw["grid"] = {"models": ["gpt2-mini"], "domains": ["reviews"], "decodings": [decoding]}
+    raw["probe"]["enabled"] = False  # R-test is not prepared here (tests/test_probe.py)
     return Params.model_validate(raw)
 
 

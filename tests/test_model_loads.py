@@ -37,6 +37,9 @@ def raw_params() -> dict:
     for d in DOMAINS:
         raw["domains"][d].update(samples_per_label=2, n_train=40, n_test=20)
     raw["generate"].update(max_new_tokens=6, batch_size=8, shard_size=8)
+    # the grid's cells only: no template variants, mixtures or probe (tests of their own)
+    raw["templates"], raw["mixtures"] = {}, {}
+    raw["probe"]["enabled"] = False
     return raw
 
 

@@ -53,7 +53,7 @@ def paper_run(tmp_path_factory):
 def test_every_model_of_the_grid_is_scored(paper_run):
     for model in ("tiny-llama", "tiny-falcon-instruct", "tiny-llama-fewshot", "api-chat"):
         for decoding in ("p0_9",):
-            m = json.loads((paper_run / f"data/metrics/{model}/questions/{decoding}.json")
+            m = json.loads((paper_run / f"data/metrics/questions/{model}/{decoding}.json")
                            .read_text())
             for name in ("diversity", "mauve", "faithfulness", "complexity", "performance"):
                 assert name in m

@@ -66,7 +66,7 @@ def pipeline(tmp_path_factory):
     git(root, "add", "-A")
     git(root, "commit", "-qm", "micro project")
     first = dvc(root, "repro")
-    git(root, "add", "dvc.lock", "data/metrics")
+    git(root, "add", "dvc.lock", "data/metrics", "data/probe")
     git(root, "commit", "-qm", "results of the micro profile")
     return root, first
 

@@ -108,7 +108,8 @@ def _metrics_at(rev: str | None) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for key, value in flat.items():  # "path:name" -> value (nested values stay dicts)
         path, _, name = key.rpartition(":")
-        out.setdefault(path, {})[name] = value
+        if "data/metrics/" in path:  # datasets only (not data/probe: no characteristics)
+            out.setdefault(path, {})[name] = value
     return out
 
 
