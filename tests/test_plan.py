@@ -15,7 +15,8 @@ from conftest import ROOT, run_cli
 
 def tiny(profile: str = "gpu-small", **dry_run) -> dict:
     """One builtin domain (2 labels, 100 train, 40 test), a 7B and a 1B hf model, an API model,
-    one decoding; round throughputs so every line can be computed by hand."""
+    one decoding; round throughputs so every line can be computed by hand. No probe and no
+    analyses (each test below that counts them turns them on)."""
     return {
         "profile": profile,
         "domains": {"d": {"source": "builtin", "builtin": "reviews", "subject": "xy",
@@ -29,7 +30,7 @@ def tiny(profile: str = "gpu-small", **dry_run) -> dict:
                     "api": {"base_url": "http://127.0.0.1:9/v1", "model": "x",
                             "max_concurrency": 4}}},
         "prompts": {"p": "{label} {subject}"},            # "neg xy": 6 chars -> 2 tokens
-        "decodings": {"t1": {"temperature": 1.0}},
+        "decodings": {"t1": {"temperature": 1.0}, "t2": {"temperature": 0.5}},
         "grid": {"models": ["m7", "m1", "api"], "domains": ["d"], "decodings": ["t1"]},
         "featurizer": {"source": "hub", "name": "gpt2-large"},
         "generate": {"samples_per_label": 10, "max_new_tokens": 50, "batch_size": 20},
@@ -38,6 +39,8 @@ def tiny(profile: str = "gpu-small", **dry_run) -> dict:
                        "seeds": [0, 1]},
         "evaluate": {"diversity_tokens": 10, "mauve_samples": 20, "mauve_seeds": [0, 1, 2],
                      "holdout_fraction": 0.3},
+        "probe": {"enabled": False},
+        "analyses": {"enabled": False},
         "dry_run": {"tokens_per_second_7b": 1000, "hf_step_overhead_s": 0.01,
                     "prefill_tokens_per_second_7b": 10_000, "load_gb_per_s": 2,
                     "classifier_steps_per_second": 10, "classifier_texts_per_second": 100,
@@ -79,10 +82,11 @@ def test_tiny_profile_estimate_matches_the_hand_computation():
     assert seconds(items, "MAUVE", "evaluate@d") == approx(12 * 2 * 0.04 ** 2)
     assert not [i for i in items if "evaluate_reference" in i.name + i.detail]
     # prepare, featurize, train_reference, evaluate: 1 each (one domain); 3 models
-    # x (describe_generator, generate); report, verify
-    assert seconds(items, "process starts", "every stage") == approx(12)
+    # x (describe_generator, generate); mix (a stage, mixtures or none); report, verify
+    assert seconds(items, "process starts", "every stage") == approx(13)
+    assert {i.group for i in items} & {"probe", "analyses", "learning curves"} == set()
     total = (1.004 + 40 / 70_000 + 0.5 + 15 + 8 + 8.8 + 1.4 + 2.4 + 3.96 + 2.8
-             + 12 * 2 * 0.04 ** 2 + 12)
+             + 12 * 2 * 0.04 ** 2 + 13)
     assert total_hours(items) == approx(total / 3600)
     assert sum(hours_by_group(items).values()) == approx(total / 3600)
 
@@ -119,9 +123,107 @@ def test_evaluate_is_one_process_per_domain():
     p["domains"]["e"] = dict(p["domains"]["d"])
     p["grid"]["domains"] = ["d", "e"]
     [starts] = [i for i in estimate(Params.model_validate(p)) if i.group == "process starts"]
-    # prepare, featurize, train_reference, evaluate: 2 each; 3 x (describe, generate); 2
-    assert starts.seconds == pytest.approx(8 + 6 + 2)
+    # prepare, featurize, train_reference, evaluate: 2 each; 3 x (describe, generate); mix;
+    # report, verify
+    assert starts.seconds == pytest.approx(8 + 6 + 1 + 2)
     assert "evaluate 2" in starts.detail and "evaluate_reference" not in starts.detail
+
+
+MAUVE_20 = 2 * 0.04 ** 2   # one MAUVE run of the tiny profile: 20 a side, 2 s x (20/500)^2
+
+
+def test_a_template_variant_adds_exactly_one_dataset_of_work():
+    p = tiny()
+    p["prompts"]["q"] = "{label} {subject} {tone}"   # "neg xy abcde": 12 chars -> 4 tokens
+    p["attributes"] = {"tone": ["a", "abcde"]}        # the longest value counts
+    # m7 also runs prompt q at t1 (t2 is not in the grid: no dataset there)
+    p["templates"] = {"decodings": ["t1", "t2"], "models": {"m7": ["q"]}}
+    params = Params.model_validate(p)
+    assert [c["cell"] for c in generation_cells(params) if c["model"] == "m7"] == [
+        "m7/d/t1", "m7/d/t1~q"]
+    items = estimate(params)
+    approx = pytest.approx
+    # two datasets of 20 samples: 2000 output tokens; prompts 20 x 2 + 20 x 4 tokens
+    assert seconds(items, "generation", "generate@m7") == approx(2000 / 1000 + 120 / 10_000)
+    assert seconds(items, "generation", "generate@m1") == approx(1000 / 2000 + 40 / 70_000)
+    # evaluate@d now scores 4 datasets instead of 3, each with the work of one
+    assert seconds(items, "fine-tuning", "evaluate@d") == approx(4 * 2 * 4 / 10)
+    assert seconds(items, "classifier inference", "evaluate@d") == approx(4 * 2 * 66 / 100)
+    assert seconds(items, "featurization", "evaluate@d") == approx(4 * 20 / 50)
+    assert seconds(items, "MAUVE", "evaluate@d") == approx((4 * 3 + 3) * MAUVE_20)
+    # the reference side and the processes do not change
+    assert seconds(items, "fine-tuning", "train_reference@d") == approx(8.8)
+    assert seconds(items, "process starts", "every stage") == approx(13)
+
+
+def test_a_mixture_adds_evaluate_work_but_no_generation():
+    p = tiny()
+    members = [{"model": "m7", "decoding": "t1"}, {"model": "m1", "decoding": "t1"}]
+    p["mixtures"] = {"mix": {"members": members},
+                     # a member outside the grid: declared but not run, so not counted
+                     "off": {"members": [members[0], {"model": "m1", "decoding": "t2"}]}}
+    params = Params.model_validate(p)
+    assert len(generation_cells(params)) == 3
+    items = estimate(params)
+    approx = pytest.approx
+    assert seconds(items, "generation", "generate@m7") == approx(1000 / 1000 + 40 / 10_000)
+    assert seconds(items, "API generation", "generate@api") == approx(15)
+    assert seconds(items, "fine-tuning", "evaluate@d") == approx(4 * 2 * 4 / 10)
+    assert seconds(items, "classifier inference", "evaluate@d") == approx(4 * 2 * 66 / 100)
+    assert seconds(items, "featurization", "evaluate@d") == approx(4 * 20 / 50)
+    assert seconds(items, "MAUVE", "evaluate@d") == approx((4 * 3 + 3) * MAUVE_20)
+    assert seconds(items, "process starts", "every stage") == approx(13)
+
+
+def test_probe_scores_texts_times_labels_sequences_at_the_prefill_rate():
+    p = tiny(probe_text_tokens=38)   # + "\nlabel:" (7 chars -> 2 tokens) = 40 a sequence
+    p["probe"] = {"enabled": True, "max_texts": 30}
+    base = total_hours(estimate(Params.model_validate(p)))
+    items = estimate(Params.model_validate(p))
+    # 30 of R-test's 40 texts x 2 labels x 40 tokens at 10,000 (7B) and 70,000 (1B) tokens/s
+    assert seconds(items, "probe", "generate@m7") == pytest.approx(30 * 2 * 40 / 10_000)
+    assert seconds(items, "probe", "generate@m1") == pytest.approx(30 * 2 * 40 / 70_000)
+    assert not [i for i in items if i.group == "probe" and i.name == "generate@api"]
+    # max_texts above R-test's rows: R-test's 40; a vllm model is not probed
+    p["probe"]["max_texts"] = 500
+    p["models"]["m1"]["backend"] = "vllm"
+    items = estimate(Params.model_validate(p))
+    assert seconds(items, "probe", "generate@m7") == pytest.approx(40 * 2 * 40 / 10_000)
+    assert [i.name for i in items if i.group == "probe"] == ["generate@m7"]
+    p["probe"]["enabled"] = False
+    off = estimate(Params.model_validate(p))
+    assert not [i for i in off if i.group == "probe"]
+    assert base > total_hours(estimate(Params.model_validate(tiny())))
+
+
+def test_analyses_add_resamples_plus_one_mauve_runs_and_a_constant_per_dataset():
+    p = tiny(analyses_seconds_per_dataset=5)
+    p["analyses"] = {"enabled": True, "mauve_resamples": 4}
+    items = estimate(Params.model_validate(p))
+    # 3 datasets x ((1 + 4) MAUVE runs + 5 s) + the reference row (1 MAUVE run + 5 s)
+    expected = 3 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5)
+    assert seconds(items, "analyses", "evaluate@d") == pytest.approx(expected)
+    [line] = [i for i in items if i.group == "analyses"]
+    assert line.cpu
+    without = total_hours(estimate(Params.model_validate(tiny())))
+    assert total_hours(items) == pytest.approx(without + expected / 3600)
+
+
+def test_learning_curves_count_one_fit_per_size_that_fits_the_data():
+    p = tiny(tfidf_fit_seconds=0.5)
+    # S has 20 rows: sizes 5, 10, 20 (50 is NaN, not trained); R-train's 100: all four
+    p["learning_curve"] = {"sizes": [5, 10, 20, 50], "backbone": "tfidf"}
+    items = estimate(Params.model_validate(p))
+    assert seconds(items, "learning curves", "evaluate@d") == pytest.approx((3 * 3 + 4) * 0.5)
+    p["learning_curve"] = {"sizes": [8, 16], "backbone": "classifier"}
+    items = estimate(Params.model_validate(p))
+    # fine-tunes of 2 (8 texts: 1 step x 2 epochs) and 4 steps, for 3 datasets and R-train,
+    # each then run on R-test's 40 texts
+    steps, texts = 4 * (2 + 4), 4 * 2 * 40
+    assert seconds(items, "learning curves", "evaluate@d") == pytest.approx(steps / 10
+                                                                           + texts / 100)
+    p["learning_curve"] = {"sizes": []}
+    assert not [i for i in estimate(Params.model_validate(p)) if i.group == "learning curves"]
 
 
 def test_finetune_steps_follow_the_classifier_rule():
@@ -186,18 +288,20 @@ def test_gpu_small_profile_fits_its_hour():
     assert "Budget: within 1 h for profile gpu-small" in result.stdout
     total = total_hours(estimate(load_params(ROOT / "profiles" / "gpu-small.yaml")))
     assert 0 < total <= 1 and profile_total(result.stdout) == pytest.approx(total, abs=0.01)
-    for group in ("generation", "model loads", "fine-tuning", "classifier inference",
-                  "featurization", "MAUVE", "process starts"):
+    for group in ("generation", "model loads", "probe", "fine-tuning", "classifier inference",
+                  "featurization", "MAUVE", "analyses", "learning curves", "process starts"):
         assert f"\n{group} (" in result.stdout
 
 
 def test_paper_profile_dry_run_counts_its_grid_and_checks_its_budget():
     params = load_params(ROOT / "profiles" / "paper.yaml")
     cells = generation_cells(params)
-    assert len(cells) == 16 * 4 * 6
-    # 13 labels x 500 samples x 6 decodings a model; 128 tokens a sample
+    # the grid, and 5 template variants (3 models' extra prompts at t1_0) in 4 domains
+    assert len(cells) == 16 * 4 * 6 + 5 * 4
+    assert "qwen2_5-7b-instruct/sst2/t1_0~instruction_attr" in {c["cell"] for c in cells}
+    # 13 labels x 500 samples x (6 decodings a model + the variants); 128 tokens a sample
     local = [c for c in cells if c["backend"] != "openai"]
-    assert sum(c["output_tokens"] for c in local) == 14 * 13 * 500 * 6 * 128
+    assert sum(c["output_tokens"] for c in local) == (14 * 6 + 5) * 13 * 500 * 128
     assert sum(c["samples"] for c in cells if c["backend"] == "openai") == 2 * 13 * 500 * 6
     result = run_cli("--params", str(ROOT / "profiles" / "paper.yaml"), "plan")
     assert result.returncode == 0, result.stderr

@@ -57,6 +57,19 @@ class DryRunSpec(Strict):
     process_start_s: float = Field(default=10.0, ge=0, le=3600, description=
         "per DVC stage process: Python, torch and transformers imports, CUDA context, "
         "loading the small encoders (classifier, featurizer) it uses. Assumed")
+    probe_text_tokens: int = Field(default=60, gt=0, le=100_000, description=
+        "contamination probe: tokens of one R-test text in a scored sequence (probe template "
+        "and label list come on top). Assumed: the paper's domains are short texts (SST-2 "
+        "sentences ~25 tokens, AG News ~50, Reddit titles ~15, tweets ~30); a domain of long "
+        "texts (reviews of ~300 tokens) needs more")
+    analyses_seconds_per_dataset: float = Field(default=3.0, ge=0, le=3600, description=
+        "CPU seconds of the analyses of one dataset besides their MAUVE runs (TF-IDF "
+        "classifiers, leakage, two-sample test, Self-BLEU, bootstrap of the cheap "
+        "statistics). Assumed: ~1-3 s was the order measured on a 2-core CPU for datasets of "
+        "128 samples; larger datasets and R-train take longer")
+    tfidf_fit_seconds: float = Field(default=0.2, ge=0, le=3600, description=
+        "CPU seconds of one TF-IDF + logistic regression fit and prediction on R-test (a "
+        "learning-curve point with backbone tfidf). Assumed")
     unknown_train_rows: int = Field(default=10_000, gt=0, le=10_000_000, description=
         "R-train rows assumed for a hub or local domain without max_train (the dry run reads "
         "no data)")

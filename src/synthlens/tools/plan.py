@@ -1,11 +1,14 @@
 """Dry run (`python -m synthlens plan`, `make dry-run`): the profile's grid and the wall time of
 every stage of `dvc repro` on ONE GPU, printed as a table per stage group, with the total and
 the profile's budget check. The arithmetic is tools/estimate.py; the throughputs it assumes
-are params (dry_run), stated there with where each figure comes from."""
+are params (dry_run), stated there with where each figure comes from. It prints whatever groups
+the estimate has (estimate.GROUPS order)."""
 from __future__ import annotations
 
 from ..config import Params
-from .estimate import GROUPS, Item, budget_check, estimate, hours_by_group, total_hours
+from .estimate import (GROUPS, Item, budget_check, cpu_hours, estimate, hours_by_group,
+                       total_hours)
+from .estimate_sizes import evaluated_datasets
 
 
 def _hours(seconds: float) -> str:
@@ -23,11 +26,12 @@ def print_group(group: str, items: list[Item]) -> None:
 def run(params: Params) -> list[Item]:
     g = params.grid
     items = estimate(params)
+    counts = [sum(evaluated_datasets(params, d)[k] for d in g.domains) for k in range(3)]
     print(f"profile {params.profile}: {len(g.models)} models x {len(g.domains)} domains x "
-          f"{len(g.decodings)} decodings = {len(g.models) * len(g.domains) * len(g.decodings)} "
-          f"synthetic datasets; wall time of `dvc repro` from nothing on ONE GPU, from the "
-          f"throughputs in params (dry_run: assumptions, not measurements; `make bench-gpu` "
-          f"measures the main ones)")
+          f"{len(g.decodings)} decodings = {counts[0]} synthetic datasets, + {counts[1]} "
+          f"template variants and {counts[2]} mixture datasets; wall time of `dvc repro` from "
+          f"nothing on ONE GPU, from the throughputs in params (dry_run: assumptions, not "
+          f"measurements; `make bench-gpu` measures the main ones)")
     for group in GROUPS:
         if any(i.group == group for i in items):
             print_group(group, items)
@@ -37,10 +41,10 @@ def run(params: Params) -> list[Item]:
     for group, hours in by_group.items():
         print(f"  {group:<22} {hours:7.2f} h  {100 * hours / total if total else 0:5.1f} %")
     print(f"  {'total':<22} {total:7.2f} h")
-    api = by_group.get("API generation", 0.0)
-    mauve = by_group.get("MAUVE", 0.0)
+    api, cpu = by_group.get("API generation", 0.0), cpu_hours(items)
     print(f"\nEstimate: {total:.1f} hours of wall time for `dvc repro` on one GPU ("
-          f"{total - api - mauve:.1f} h on the GPU, {mauve:.1f} h of MAUVE k-means on the CPU, "
+          f"{total - api - cpu:.1f} h on the GPU, {cpu:.1f} h on the CPU: MAUVE k-means, "
+          f"analyses, TF-IDF fits; "
           f"{api:.1f} h waiting for API endpoints); generation assumes "
           f"{params.dry_run.tokens_per_second_7b:g} output tokens/s for a 7B hf model "
           f"(dry_run.tokens_per_second_7b).")
