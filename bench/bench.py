@@ -146,18 +146,8 @@ def generator_on_cpu(params, model_name: str, model_dir: Path) -> dict:
             "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--no-tests", action="store_true")
-    parser.add_argument("--budgets", action="store_true", help="also time the pipeline with "
-                        "the later issues' switches off (BUDGET_VARIANTS), each from nothing")
-    args = parser.parse_args()
-    env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    os.environ.update(env_note)
-    # dvc stages call `python -m synthlens`: make that this interpreter
-    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-               "date": time.strftime("%Y-%m-%d")}
+def full_run(results: dict) -> int:
+    """The full pipeline, a no-op rerun, the error paths and the CPU generator timing."""
     with tempfile.TemporaryDirectory() as tmp:
         cwd = scratch_project(Path(tmp))
         # run the scratch copy's code, not the editable install's, so edits made to the
@@ -178,8 +168,37 @@ def main() -> int:
         assert "Running stage" not in result.stdout
         results["noop_repro_s"] = round(secs, 1)
         results["errors_s"] = {k: round(v, 1) for k, v in error_paths(cwd).items()}
+        from synthlens.config import load_params
+
+        params = load_params(cwd / "params.yaml")
+        gguf = [m for m in params.grid.models if params.model(m).source == "gguf"]
+        if gguf:
+            print(f"bench: hf generation of {gguf[0]} on the CPU ...", flush=True)
+            results["generator_cpu"] = generator_on_cpu(
+                params, gguf[0], cwd / "data" / "generators" / gguf[0] / "weights")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-tests", action="store_true")
+    parser.add_argument("--budgets", action="store_true", help="also time the pipeline with "
+                        "the later issues' switches off (BUDGET_VARIANTS), each from nothing")
+    parser.add_argument("--budgets-only", action="store_true", help="only the BUDGET_VARIANTS "
+                        "runs (no full run, no-op, error paths or CPU generator timing)")
+    args = parser.parse_args()
+    args.budgets = args.budgets or args.budgets_only
+    env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    os.environ.update(env_note)
+    # dvc stages call `python -m synthlens`: make that this interpreter
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+               "date": time.strftime("%Y-%m-%d")}
+    if not args.budgets_only and full_run(results):
+        return 1
     if args.budgets:
-        results["budgets_s"] = {"everything (shipped params)": results["pipeline_s"]}
+        results["budgets_s"] = ({"everything (shipped params)": results["pipeline_s"]}
+                                if "pipeline_s" in results else {})
         for name, overrides in BUDGET_VARIANTS.items():
             with tempfile.TemporaryDirectory() as tmp:
                 cwd = scratch_project(Path(tmp), overrides)
@@ -190,14 +209,6 @@ def main() -> int:
                     print(result.stdout[-3000:])
                     return 1
                 results["budgets_s"][name] = round(secs, 1)
-        from synthlens.config import load_params
-
-        params = load_params(cwd / "params.yaml")
-        gguf = [m for m in params.grid.models if params.model(m).source == "gguf"]
-        if gguf:
-            print(f"bench: hf generation of {gguf[0]} on the CPU ...", flush=True)
-            results["generator_cpu"] = generator_on_cpu(
-                params, gguf[0], cwd / "data" / "generators" / gguf[0] / "weights")
     if not args.no_tests:
         print("bench: test suite ...", flush=True)
         secs, result = timed([sys.executable, "-m", "pytest", "-q", "tests"], ROOT)
@@ -207,14 +218,16 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     groups: dict[str, float] = {}
-    for stage, s in results["stages_s"].items():
+    for stage, s in results.get("stages_s", {}).items():
         groups[stage.split("@")[0]] = groups.get(stage.split("@")[0], 0) + s
     print(f"\n| measure ({results['machine']}) | seconds |\n|---|---|")
-    print(f"| pipeline from nothing (dvc repro) | {results['pipeline_s']} |")
+    if "pipeline_s" in results:
+        print(f"| pipeline from nothing (dvc repro) | {results['pipeline_s']} |")
     for g, s in groups.items():
         print(f"| - stage {g} (sum over cells, in-process) | {s:.1f} |")
-    print(f"| no-op dvc repro | {results['noop_repro_s']} |")
-    for k, v in results["errors_s"].items():
+    if "noop_repro_s" in results:
+        print(f"| no-op dvc repro | {results['noop_repro_s']} |")
+    for k, v in results.get("errors_s", {}).items():
         print(f"| error: {k} | {v} |")
     if "generator_cpu" in results:
         g = results["generator_cpu"]
