@@ -24,7 +24,7 @@ import numpy as np
 
 from ..config import Params
 from .bootstrap import bootstrap_ci, mean_ci
-from .characteristics import conformity, diversity
+from .characteristics import budgeted_tokens, conformity, distinct_n
 from .diversity_more import compression_ratio, diversity_per_label, self_bleu
 from .leakage import leakage
 from .per_label import confusion, faithfulness_per_label
@@ -57,14 +57,10 @@ def _ci(name: str, ci: tuple[float, float]) -> dict[str, float]:
 
 
 def _distinct_1(tokens: list[list[str]], order, k: int) -> float:
-    """distinct-1 within the first k tokens of the texts taken in `order` (characteristics.
-    diversity's rule, on texts tokenized once)."""
-    seen: list[str] = []
-    for i in order:
-        seen.extend(tokens[i])
-        if len(seen) >= k:
-            return len(set(seen[:k])) / k
-    return float("nan")
+    """distinct-1 within the first k tokens of the texts taken in `order` (the rule of
+    characteristics.diversity, on texts tokenized once); NaN below k tokens."""
+    budget = budgeted_tokens(tokens, order, k)
+    return float("nan") if len(budget) < k else distinct_n(budget, 1)
 
 
 def diversity_measures(params: Params, texts: list[str], labels: Sequence[int],

@@ -13,6 +13,23 @@ class TooFewTokens(UserWarning):
     """A dataset is shorter than the diversity budget k, so it gets no diversity value."""
 
 
+def budgeted_tokens(tokens, order: Sequence[int], k: int) -> list[str]:
+    """The first k tokens of the texts taken in `order` (tokens[i]: text i's tokens); all of
+    them when they are fewer than k."""
+    out: list[str] = []
+    for i in order:
+        out.extend(tokens[i])
+        if len(out) >= k:
+            return out[:k]
+    return out
+
+
+def distinct_n(tokens: list[str], n: int) -> float:
+    """Unique n-grams / n-grams of a token sequence."""
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else float("nan")
+
+
 def diversity(texts: Sequence[str], tokenize: Callable[[str], list[str]], k: int,
               ngrams: Sequence[int] = (1, 2, 3), seed: int = 0) -> dict[str, float]:
     """Unique n-grams within the first k tokens of the shuffled, concatenated dataset.
@@ -25,22 +42,24 @@ def diversity(texts: Sequence[str], tokenize: Callable[[str], list[str]], k: int
         raise ValueError("k must be positive")
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
-    tokens: list[str] = []
-    for i in order:
-        tokens.extend(tokenize(texts[i]))
-        if len(tokens) >= k:
-            break
-    if len(tokens) < k:
-        warnings.warn(f"dataset has {len(tokens)} tokens, fewer than the diversity budget "
+    # tokenize lazily: a large dataset fills the budget with its first few texts
+    budget = budgeted_tokens(_Lazy(texts, tokenize), order, k)
+    if len(budget) < k:
+        warnings.warn(f"dataset has {len(budget)} tokens, fewer than the diversity budget "
                       f"k={k}: diversity is NaN (lower evaluate.diversity_tokens or generate "
                       "more samples)", TooFewTokens, stacklevel=2)
         return {f"distinct_{n}": float("nan") for n in ngrams}
-    tokens = tokens[:k]
-    out = {}
-    for n in ngrams:
-        grams = [tuple(tokens[i:i + n]) for i in range(k - n + 1)]
-        out[f"distinct_{n}"] = len(set(grams)) / len(grams) if grams else float("nan")
-    return out
+    return {f"distinct_{n}": distinct_n(budget, n) for n in ngrams}
+
+
+class _Lazy:
+    """texts[i] tokenized on access."""
+
+    def __init__(self, texts: Sequence[str], tokenize: Callable[[str], list[str]]):
+        self.texts, self.tokenize = texts, tokenize
+
+    def __getitem__(self, i: int) -> list[str]:
+        return self.tokenize(self.texts[i])
 
 
 def _equal_subsample(p: np.ndarray, q: np.ndarray, n: int | None, seed: int):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import Params
 from .beyond_grid import Spread, curve_rows, dataset_name, template_spreads
-from .figures import _no_data, _plt, _save, _styles
+from .figures import _plt, _save, _styles, no_data_figure
 from .manifest import Artefact
 from .rundata import CHARACTERISTICS, LABELS, RunData
 from .tabular import is_number
@@ -27,11 +27,7 @@ def templates_figure(spreads: list[Spread], path: Path) -> str | None:
     bars = [s for s in spreads if is_number(s.prompt_spread[0]) or
             is_number(s.decoding_spread[0])]
     if not bars:
-        fig, ax = plt.subplots(figsize=(7.2, 3.0))
-        _no_data(ax, NO_TEMPLATES)
-        ax.set_title("Prompt sensitivity", fontsize=10)
-        _save(fig, path)
-        return NO_TEMPLATES
+        return no_data_figure(path, "Prompt sensitivity", NO_TEMPLATES)
     fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.8), sharey=True,
                              squeeze=False)
     width = 0.38
@@ -67,11 +63,7 @@ def learning_curves_figure(run: RunData, params: Params, path: Path) -> str | No
     shown = curve_rows(run, params)
     domains = [d for d in params.grid.domains if any(s[0] == d for s in shown)]
     if not domains:
-        fig, ax = plt.subplots(figsize=(7.2, 3.0))
-        _no_data(ax, NO_CURVES)
-        ax.set_title("Learning curves", fontsize=10)
-        _save(fig, path)
-        return NO_CURVES
+        return no_data_figure(path, "Learning curves", NO_CURVES)
     styles = _styles(list(params.grid.models), run.rows)
     fig, axes = plt.subplots(1, len(domains), figsize=(5.2 * len(domains), 4.0),
                              squeeze=False)

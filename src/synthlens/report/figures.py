@@ -55,6 +55,16 @@ def _save(fig, path: Path) -> None:
     _plt().close(fig)
 
 
+def no_data_figure(path: Path, title: str, message: str) -> str:
+    """A figure that says why it has no data (the file still exists for dvc and index.html);
+    returns the message."""
+    fig, ax = _plt().subplots(figsize=(7.2, 3.0))
+    _no_data(ax, message)
+    ax.set_title(title, fontsize=10)
+    _save(fig, path)
+    return message
+
+
 def _axis_label(name: str) -> str:
     return LABELS.get(name, name)
 
@@ -239,11 +249,7 @@ def size_characteristics_figure(rows: list[dict], path: Path) -> str | None:
     lines = _size_lines(at)
     has_size = any(is_number(r.get("size_b")) for r in rows if r["kind"] == "synthetic")
     if not has_size:
-        fig, ax = plt.subplots(figsize=(7.2, 3.0))
-        _no_data(ax, NO_SIZE)
-        ax.set_title("Characteristics over model size (Appendix D)", fontsize=10)
-        _save(fig, path)
-        return NO_SIZE
+        return no_data_figure(path, "Characteristics over model size (Appendix D)", NO_SIZE)
     fig, axes = plt.subplots(1, len(CHARACTERISTICS), figsize=(16, 3.6), sharex=True)
     styles = _styles(list(lines), [])
     plotted = False
