@@ -125,7 +125,7 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
     """Every analysis of one synthetic dataset. predicted: the reference classifier's labels
     for S; holdout_correct / test_correct: the per-sample correctness behind complexity and
     performance (first classifier seed)."""
-    a, level, b = params.analyses, params.analyses.bootstrap_level, params.analyses
+    a = params.analyses
     out = {"classifier_accuracy": classifier_accuracy}
     out.update(scores(reference_classifier=ref.tfidf, test_texts=ref.test_texts,
                       test_labels=ref.test_labels, texts=texts, labels=labels,
@@ -139,7 +139,7 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
                                            folds=a.two_sample_folds)
     out.update(diversity_measures(params, texts, labels, tokenize))
     agree = (np.asarray(predicted) == np.asarray(labels)).astype(float)
-    kw = dict(resamples=b.bootstrap_resamples, level=level, seed=params.seed)
+    kw = dict(resamples=a.bootstrap_resamples, level=a.bootstrap_level, seed=params.seed)
     out.update(_ci("faithfulness", mean_ci(agree, **kw)))
     low, high = mean_ci(holdout_correct, **kw)
     out.update(_ci("complexity", (1 - high, 1 - low)))

@@ -77,15 +77,21 @@ def jobs_of(params: Params, domain: str) -> list[Job]:
     return jobs
 
 
-def inputs_hash(params: Params, domain: str, dataset: Path, used: dict,
+def domain_inputs(domain: str) -> dict[str, str]:
+    """The hashes of what every dataset of a domain is scored against: the reference
+    features, R-test and the reference classifiers (hashed once per run)."""
+    return {"features": _sha(features_file(domain)),
+            "test": _sha(reference_dir(domain) / "test.jsonl"),
+            "classifiers": _sha(reference_classifier_dir(domain) / "scores.json")}
+
+
+def inputs_hash(shared: dict[str, str], dataset: Path, used: dict,
                 labels: Path | None = None) -> str:
-    """What a metrics file is computed from: its dataset, the domain's reference features,
-    R-test and reference classifiers, the params it reads, and imported human labels."""
+    """What a metrics file is computed from: its dataset, the domain's shared inputs
+    (domain_inputs), the params it reads, and imported human labels."""
     parts = {"params": used,
              "human_labels": _sha(labels) if labels is not None and labels.is_file() else None,
-             "dataset": _sha(dataset), "features": _sha(features_file(domain)),
-             "test": _sha(reference_dir(domain) / "test.jsonl"),
-             "classifiers": _sha(reference_classifier_dir(domain) / "scores.json")}
+             "dataset": _sha(dataset), **shared}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -228,11 +234,12 @@ def run(params: Params, domain: str) -> dict:
     shared = Domain(params, domain)
     jobs = jobs_of(params, domain)
     _drop_stale(domain, {job.out for job in jobs})
+    hashed = domain_inputs(domain)
     done = kept = 0
     for job in jobs:
         labels = (human_labels_file(job.info["model"], domain, job.info["decoding"])
                   if job.info["kind"] in ("synthetic", "template") else None)
-        key = inputs_hash(params, domain, job.dataset, job.used, labels)
+        key = inputs_hash(hashed, job.dataset, job.used, labels)
         if _up_to_date(job.out, key):
             kept += 1
             continue
