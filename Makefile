@@ -79,13 +79,16 @@ endif
 validate: setup profile
 	$(BIN)/python -m synthlens validate
 
-# The stages `dvc repro` would run come from `dvc status`: `dvc repro --dry` stops at the first
-# stage whose inputs an earlier stage has not written yet (so in a fresh clone), a DVC limit.
+# The stages `dvc repro` would run, with their commands. A plain `dvc repro --dry` stops at the
+# first stage whose inputs an earlier stage has not written yet (so in a fresh clone): DVC 3.67
+# hashes those inputs for its run cache before anything else. --force-downstream skips that
+# lookup for the stages below a changed one, which run anyway.
 dry-run: setup profile
 	$(BIN)/python -m synthlens plan
 	@echo
-	@echo "Stages dvc repro would run now (dvc status):"
-	@$(BIN)/dvc status | grep -E '^[^[:space:]].*:$$' | tr -d ':' | tr '\n' ' ' | fold -s -w 100; echo
+	@echo "Stages dvc repro would run now (dvc repro --dry --force-downstream):"
+	@out=$$($(BIN)/dvc repro --dry --force-downstream 2>&1) || { echo "$$out"; exit 1; }; \
+	  echo "$$out" | grep -E "^(Running stage|> )" || echo "none: everything is up to date"
 
 # The only target that needs the network: it clears the offline variables for itself.
 download: setup profile
