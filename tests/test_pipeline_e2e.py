@@ -180,3 +180,22 @@ def test_synthetic_labels_shuffled_give_near_chance_faithfulness(pipeline):
     random_acc = classifier.accuracy(model, tok, texts, [rng.randrange(3) for _ in rows], 32)
     assert random_acc == pytest.approx(1 / 3, abs=0.1)
     assert true_acc > random_acc + 0.2
+
+
+def test_dry_run_lists_every_stage_in_a_fresh_clone(tmp_path):
+    """`make dry-run`'s `dvc repro --dry --force-downstream` works before anything has run
+    (a plain `--dry` stops at the first stage whose inputs are not written yet) and writes
+    nothing."""
+    for name in ("dvc.yaml", ".gitignore", ".dvcignore"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "human_labels", tmp_path / "data" / "human_labels")
+    shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(micro_params(), sort_keys=False))
+    git(tmp_path, "init", "-q")
+    dvc(tmp_path, "init", "-q")
+    out = dvc(tmp_path, "repro", "--dry", "--force-downstream").stdout
+    ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
+    assert {"prepare@reviews", "train_generator@reviews", "generate@gpt2-mini", "mix",
+            "evaluate@questions", "report", "verify"} <= ran
+    assert not (tmp_path / "data" / "reference").exists()
