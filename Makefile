@@ -16,8 +16,8 @@ export TOKENIZERS_PARALLELISM := false
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench bench-gpu metrics compare \
-	figures tables verify clean-outputs docker-build docker-reproduce label-export label-import
-IMAGE ?= synthlens:latest
+	figures tables verify clean-outputs docker-build docker-reproduce label-export label-import \
+	docker-download docker-copy-out docker-gpu-check gpu-check gpu-wheels
 
 help:
 	@echo "make setup      create $(VENV) and install the pinned dependencies (requirements.lock)"
@@ -36,6 +36,10 @@ help:
 	@echo "make label-import FILE=a.csv  check a filled-in sample and score it (FILE='a.csv b.csv')"
 	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
 	@echo "make setup-vllm vLLM $(VLLM_VERSION) in its own venv $(VLLM_VENV) (optional, GPU machines)"
+	@echo "make gpu-check  the gpu-marked tests and a short bench-gpu on a bare GPU machine (no make"
+	@echo "                setup needed): bench/results/gpu-check.json; exit 2 without CUDA"
+	@echo "make docker-build / docker-download / docker-reproduce / docker-gpu-check  the same in the"
+	@echo "                CUDA image (CUDA=13, or CUDA=12 TORCH_INDEX_URL=...): docs/container.md"
 	@echo "PROFILE=mini|paper with any of these switches params.yaml to profiles/<PROFILE>.yaml"
 
 $(BIN)/python:
@@ -97,15 +101,17 @@ download: setup profile
 # A checkout whose metrics came from git (a fresh clone) recomputes them instead of letting
 # DVC reuse them: their inputs would hash the same, and nothing would have been checked.
 # git keeps the committed copy, which `make compare` reads back. data/.computed-here marks a
-# workspace whose metrics this machine wrote.
+# workspace whose committed metrics were already cleared: it is written right after the wipe,
+# before `dvc repro` starts, so a run that fails or is interrupted half-way keeps every metrics
+# file and probe it finished, and the next `make reproduce` resumes from them.
 reproduce: setup profile
 	@test -d .dvc || $(BIN)/dvc init --quiet
 	$(BIN)/python -m synthlens validate
 	@if [ ! -f data/.computed-here ] && [ -d data/metrics ]; then \
 	  echo "First run in this checkout: data/metrics and data/probe (committed) are recomputed here; git keeps the committed copy (make compare)."; \
 	  rm -rf data/metrics data/probe; fi
-	$(BIN)/dvc repro
 	@mkdir -p data && touch data/.computed-here
+	$(BIN)/dvc repro
 	@echo
 	@awk '/^## /{exit} {print}' paper_figures/claims.md
 	@echo "Done. The claims in full: $(abspath paper_figures)/claims.md (make verify)"
@@ -157,24 +163,99 @@ bench: setup
 bench-gpu: setup
 	$(BIN)/python bench/bench_gpu.py
 
+# The first run on a GPU machine (bench/gpu_check.py): the tests marked gpu and a short
+# bench-gpu, one JSON (bench/results/gpu-check.json), in a few minutes. No `make setup`: it runs
+# with GPU_PYTHON (this checkout's venv if there is one, else $(PYTHON)), which needs torch with
+# CUDA, transformers, scikit-learn and pytest; what else it imports comes from the wheels in
+# bench/gpu-wheels (`make gpu-wheels`, on a machine with a package index), installed only when
+# missing and only into bench/results/gpu-check-deps. Without CUDA: exit 2, one line.
+GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+gpu-check:
+	@$(GPU_PYTHON) bench/gpu_check.py
+
+gpu-wheels: setup
+	$(BIN)/python bench/gpu_check.py --fetch-wheels
+
 clean-outputs:
 	rm -rf data/reference data/generators data/synthetic data/shards data/features \
 	  data/classifiers data/metrics
 
-# The container: CUDA runtime image, same lock file and `make setup` as CI (see Dockerfile).
-# Non-root users build with their own uid so the bind-mounted paper_figures stay theirs.
+# The container (Dockerfile, docs/container.md): the CUDA runtime image, the same lock file and
+# `make setup` as CI. CUDA picks the build: 13 (default), requirements.lock's torch as PyPI ships
+# it (built for CUDA 13.0: host driver 580 or newer); 12, torch's cu126 build of the same
+# version from TORCH_INDEX_URL (PyTorch's own wheel index for cu126, which is not PyPI) on a
+# CUDA 12.6 base (host driver 525 or newer, CUDA 12's minor-version compatibility).
 # WITH_VLLM=1 adds vLLM (VLLM_VERSION) to the image in its own venv: see setup-vllm.
-docker-build:
-	docker build $(if $(filter-out 0,$(shell id -u)),--build-arg USER_UID=$(shell id -u) --build-arg USER_GID=$(shell id -g)) \
+CUDA ?= 13
+TORCH_INDEX_URL ?=
+IMAGE ?= synthlens:cuda$(CUDA)
+CUDA_BUILD_ARGS_13 := --build-arg CUDA_VERSION=13.0.2 --build-arg TORCH_CUDA= --build-arg CUDA_REQUIRE=13.0
+CUDA_BUILD_ARGS_12 := --build-arg CUDA_VERSION=12.6.3 --build-arg TORCH_CUDA=cu126 --build-arg CUDA_REQUIRE=12.0 \
+	--build-arg TORCH_INDEX_URL=$(TORCH_INDEX_URL)
+# The image's user: the caller's uid, so whatever it writes to a bind mount (a host HF cache) is
+# the caller's; under sudo the uid sudo was called from (SUDO_UID); as root itself, the owner of
+# this checkout; 1000 when that is root too (never 0: the image refuses to build as root).
+DOCKER_UID ?= $(firstword $(filter-out 0,$(SUDO_UID) $(shell id -u) $(shell stat -c %u . 2>/dev/null)) 1000)
+DOCKER_GID ?= $(firstword $(filter-out 0,$(SUDO_GID) $(shell id -g) $(shell stat -c %g . 2>/dev/null)) 1000)
+
+docker-build: profile
+	@case "$(CUDA)" in 13) ;; 12) test -n "$(TORCH_INDEX_URL)" || { echo "CUDA=12 needs TORCH_INDEX_URL: PyTorch's wheel index for cu126 (docs/container.md)"; exit 2; } ;; \
+	  *) echo "CUDA must be 13 or 12, not '$(CUDA)'"; exit 2 ;; esac
+	docker build $(CUDA_BUILD_ARGS_$(CUDA)) --build-arg USER_UID=$(DOCKER_UID) --build-arg USER_GID=$(DOCKER_GID) \
 	  --build-arg WITH_VLLM=$(WITH_VLLM) --build-arg VLLM_VERSION=$(VLLM_VERSION) -t $(IMAGE) .
 
-# HF_TOKEN (gated hub repos such as Llama-2) and OPENAI_API_KEY (the API models) are passed
-# through when set; data/ lives on a volume, so a crash or a second run loses nothing (finished
-# cells, unfinished generation shards and metrics all survive the container); data/raw is
-# bind-mounted from here over it, read-only, so edited raw data is never shadowed by the volume.
+# Volumes: the HF cache, the DVC cache and data/ (so a crash or a second run loses nothing:
+# finished cells, unfinished generation shards and metrics survive the container). data/raw and
+# data/human_labels, the pipeline's inputs, are bind-mounted from here over the data volume,
+# read-only, so edited inputs are never shadowed by the volume's old copy. HF_TOKEN (gated hub
+# repos such as Llama-2) and OPENAI_API_KEY (the API models) are passed by name when set: their
+# values never appear on a command line.
+HF_VOLUME ?= synthlens-hf
+DVC_VOLUME ?= synthlens-dvc
+DATA_VOLUME ?= synthlens-data
+APP := /home/synthlens/app
+DOCKER_TOKENS = $(if $(HF_TOKEN),-e HF_TOKEN) $(if $(OPENAI_API_KEY),-e OPENAI_API_KEY)
+DOCKER_MOUNTS = -v $(HF_VOLUME):/cache/hf -v $(DVC_VOLUME):/cache/dvc -v $(DATA_VOLUME):$(APP)/data \
+	-v $(CURDIR)/data/raw:$(APP)/data/raw:ro -v $(CURDIR)/data/human_labels:$(APP)/data/human_labels:ro
+
+# Fills the HF volume with the profile's models and datasets (the only step that needs the
+# network; PROFILE=paper: about 190 GB, docs/container.md), so docker-reproduce runs offline.
+docker-download: docker-build
+	docker run --rm -v $(HF_VOLUME):/cache/hf $(if $(HF_TOKEN),-e HF_TOKEN) $(IMAGE) make download
+
+# `make reproduce` in a named container (RUN_NAME), then its results are copied out here
+# (docker-copy-out): a finished or failed run leaves dvc.lock, params.yaml, data/metrics (every
+# metrics file carries its provenance), data/probe and paper_figures where a local run would, so
+# `make compare`, `make verify` and git see them. `docker cp` writes them as the caller, whatever
+# uid the image has; nothing of the checkout is bind-mounted writable.
+RUN_NAME ?= synthlens-run
+DOCKER_OUT ?= $(CURDIR)
+COPY_OUT := dvc.lock params.yaml data/metrics paper_figures
+COPY_OUT_IF_THERE := data/probe
 docker-reproduce: docker-build
-	docker run --rm --gpus all -v synthlens-hf:/cache/hf -v synthlens-dvc:/cache/dvc \
-	  -v synthlens-data:/home/synthlens/app/data -v $(CURDIR)/data/raw:/home/synthlens/app/data/raw:ro \
-	  $(if $(HF_TOKEN),-e HF_TOKEN) $(if $(OPENAI_API_KEY),-e OPENAI_API_KEY) \
-	  -v $(CURDIR)/paper_figures:/home/synthlens/app/paper_figures $(IMAGE) \
-	  make reproduce $(if $(PROFILE),PROFILE=$(PROFILE))
+	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
+	docker run --name $(RUN_NAME) --gpus all $(DOCKER_MOUNTS) $(DOCKER_TOKENS) $(IMAGE) make reproduce; \
+	  rc=$$?; $(COPY_OUT_SCRIPT) && docker rm $(RUN_NAME) >/dev/null; exit $$rc
+
+# Each path is copied into a temporary folder first and replaces the old one only when all are
+# copied; a failed copy leaves the checkout as it was and the container in place to retry
+# (make docker-copy-out). A shell script in a variable, not a sub-make: `make -n` runs sub-makes.
+docker-copy-out:
+	@$(COPY_OUT_SCRIPT)
+
+COPY_OUT_SCRIPT = ( tmp=$$(mktemp -d "$(DOCKER_OUT)/.docker-out.XXXXXX") || exit 1; \
+	for p in $(COPY_OUT); do mkdir -p "$$tmp/$$(dirname $$p)" && \
+	  docker cp "$(RUN_NAME):$(APP)/$$p" "$$tmp/$$p" || { rm -rf "$$tmp"; \
+	  echo "docker-copy-out: $$p is not in container $(RUN_NAME); it is kept: make docker-copy-out retries"; exit 1; }; done; \
+	for p in $(COPY_OUT_IF_THERE); do mkdir -p "$$tmp/$$(dirname $$p)" && \
+	  docker cp "$(RUN_NAME):$(APP)/$$p" "$$tmp/$$p" 2>/dev/null || true; done; \
+	for p in $(COPY_OUT) $(COPY_OUT_IF_THERE); do if [ -e "$$tmp/$$p" ]; then \
+	  mkdir -p "$(DOCKER_OUT)/$$(dirname $$p)" && rm -rf "$(DOCKER_OUT)/$$p" && mv "$$tmp/$$p" "$(DOCKER_OUT)/$$p"; fi; done; \
+	rm -rf "$$tmp"; echo "Copied out of $(RUN_NAME) into $(DOCKER_OUT): $(COPY_OUT) $(COPY_OUT_IF_THERE)" )
+
+# make gpu-check in the image (every package is there), its JSON copied out to bench/results.
+docker-gpu-check: docker-build
+	@docker rm -f $(RUN_NAME)-gpu-check >/dev/null 2>&1 || true
+	docker run --name $(RUN_NAME)-gpu-check --gpus all $(IMAGE) make gpu-check; rc=$$?; \
+	  mkdir -p bench/results && docker cp $(RUN_NAME)-gpu-check:$(APP)/bench/results/gpu-check.json bench/results/; \
+	  docker rm $(RUN_NAME)-gpu-check >/dev/null; exit $$rc

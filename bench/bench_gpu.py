@@ -89,7 +89,10 @@ def bench_generators(args, settings, device, dtype, flops, bandwidth) -> list[di
 
     decoding = DecodingSpec(temperature=1.0)
     rows = []
-    for name, config in generator_configs(args.tiny).items():
+    configs = generator_configs(args.tiny)
+    if args.short:  # make gpu-check: the 7B Llama only
+        configs = {"llama-7b": configs["llama-7b"]}
+    for name, config in configs.items():
         print(f"bench-gpu: {name} ...", flush=True)
         torch.manual_seed(0)
         with torch.device(device):  # built in place: a 7B model never passes through CPU RAM
@@ -159,7 +162,7 @@ def bench_classifier(args, settings, device, tmp: Path) -> dict:
     b, length = settings["classifier_batch_size"], settings["classifier_max_length"]
     spec = ClassifierSpec(backbone=EncoderSpec(source="local", name=str(backbone)), epochs=1,
                           learning_rate=5e-5, batch_size=b, max_length=length, seeds=[0])
-    steps, skip = (6, 1) if args.tiny else (60, 5)
+    steps, skip = (6, 1) if args.tiny else (20, 3) if args.short else (60, 5)
     # texts longer than max_length, as a generator's 128 new tokens are: every batch is full
     data = texts(b * steps, 512 if args.tiny else 30522, words=length + 20)
     labels = [i % 4 for i in range(len(data))]
@@ -188,7 +191,8 @@ def bench_featurizer(args, device, tmp: Path) -> dict:
 
     spec = EncoderSpec(source="local", name=str(save_encoder("featurizer", tmp / "featurizer",
                                                              args.tiny)))
-    data = texts(64 if args.tiny else 2048, 512 if args.tiny else 50257, words=150)
+    data = texts(64 if args.tiny else 512 if args.short else 2048, 512 if args.tiny else 50257,
+                 words=150)
     print("bench-gpu: featurizer ...", flush=True)
     embed(spec, data[:64], device=device)  # load and warm up
     roofline.synchronize(device)
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                         "with --tiny")
     parser.add_argument("--tiny", action="store_true", help="tiny configs: the code path in "
                         "seconds, not a measurement")
+    parser.add_argument("--short", action="store_true", help="the 7B Llama only, fewer "
+                        "classifier steps and featurizer texts (make gpu-check)")
     parser.add_argument("--params", default=str(ROOT / "profiles" / "paper.yaml"),
                         help="the profile whose batch sizes and lengths are used")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "gpu.json"))
@@ -260,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     print("bench-gpu: matmul and copy ...", flush=True)
     flops = roofline.gemm_flops(device, dtype, n=gemm_n)
     bandwidth = roofline.copy_bandwidth(device, nbytes=(1 << 30) if cuda else (16 << 20))
-    results = {"device": describe(device), "tiny": args.tiny, "date": time.strftime("%Y-%m-%d"),
+    results = {"device": describe(device), "tiny": args.tiny, "short": args.short,
+               "date": time.strftime("%Y-%m-%d"),
                "torch": torch.__version__, "python": platform.python_version(),
                "params": args.params, "settings": settings, "gemm_n": gemm_n,
                "gemm_dtype": str(dtype).removeprefix("torch."),

@@ -41,12 +41,26 @@ def args_of(keyword: str) -> list[str]:
 
 
 def build_args() -> dict[str, str]:
-    """ARG defaults, to resolve ${NAME} in USER and friends."""
+    """ARG defaults, to resolve ${NAME} in USER and friends (an ARG redeclared without a
+    default after FROM keeps the default it was given before FROM, as Docker does)."""
     defaults = {}
     for args in args_of("ARG"):
-        name, _, default = args.partition("=")
-        defaults[name.strip()] = default.strip().strip('"')
+        name, sep, default = args.partition("=")
+        if sep or name.strip() not in defaults:
+            defaults[name.strip()] = default.strip().strip('"')
     return defaults
+
+
+def global_args() -> dict[str, str]:
+    """The ARGs declared before the first FROM: the only ones FROM can use."""
+    out = {}
+    for kw, args in instructions():
+        if kw == "FROM":
+            break
+        if kw == "ARG":
+            name, _, default = args.partition("=")
+            out[name.strip()] = default.strip().strip('"')
+    return out
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
@@ -104,7 +118,7 @@ def test_every_inline_hadolint_ignore_gives_a_reason():
 
 def test_base_image_is_a_cuda_runtime_image_pinned_by_exact_tag():
     stages = set()
-    froms = args_of("FROM")
+    froms = [substitute(args, global_args()) for args in args_of("FROM")]
     assert froms, "no FROM"
     for args in froms:
         words = args.split()
@@ -300,6 +314,240 @@ def dockerignored(path: str, patterns: list[str]) -> bool:
     ("requirements.lock", False),
     ("src/synthlens/cli.py", False),
     ("Dockerfile", False),
+    ("data/human_labels/README.md", False),
+    ("bench/gpu-wheels/pydantic-2.14.3-py3-none-any.whl", True),
+    (".docker-out.Ab12Cd/dvc.lock", True),
 ])
 def test_dockerignore_sends_sources_and_raw_data_but_no_outputs(path, excluded):
     assert dockerignored(path, dockerignore_patterns()) is excluded
+
+
+# ------------------------------------------------------------------ the CUDA builds (issue 16)
+def make_build_args(*args: str) -> dict[str, str]:
+    """--build-arg NAME=VALUE pairs of `make -n docker-build ARGS`."""
+    return dict(re.findall(r"--build-arg (\w+)=(\S*)", make_dry_run("docker-build", *args)))
+
+
+def run_step(marker: str) -> str:
+    """The RUN whose text contains `marker`."""
+    found = [args for kw, args in instructions() if kw == "RUN" and marker in args]
+    assert len(found) == 1, f"{len(found)} RUN steps contain {marker!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("make_args, base_major, require", [
+    ((), "13", "cuda>=13.0"),  # PyPI's torch 2.13.0 is built for CUDA 13: driver 580+
+    (("CUDA=12", "TORCH_INDEX_URL=file:///wheels"), "12", "cuda>=12.0"),  # minor-version compat
+])
+def test_the_runtime_refuses_a_driver_too_old_for_the_build(make_args, base_major, require):
+    args = {**build_args(), **make_build_args(*make_args)}
+    env = {k: substitute(v, args) for k, v in env_vars().items()}
+    assert env.get("NVIDIA_REQUIRE_CUDA") == require
+    base = substitute(args_of("FROM")[0], {**global_args(), **args})
+    assert re.fullmatch(rf"nvidia/cuda:{base_major}\.\d+\.\d+-runtime-ubuntu22\.04", base), base
+
+
+def test_the_dockerfile_defaults_are_the_cuda13_build():
+    defaults = {**global_args(), **build_args()}
+    assert make_build_args()["CUDA_VERSION"] == defaults["CUDA_VERSION"] == "13.0.2"
+    assert defaults["TORCH_CUDA"] == "" and defaults["CUDA_REQUIRE"] == "13.0"
+
+
+@pytest.mark.parametrize("version, require, torch_cuda, index, ok", [
+    ("13.0.2", "13.0", "", "", True),
+    ("12.6.3", "12.0", "cu126", "file:///w", True),
+    ("12.8.1", "12.0", "cu128", "file:///w", True),
+    ("12.6.3", "12.0", "", "", False),          # PyPI's torch would be CUDA 13 on a 12 base
+    ("12.6.3", "12.0", "cu126", "", False),     # the cu126 build is not on PyPI
+    ("12.6.3", "13.0", "cu126", "file:///w", False),
+    ("13.0.2", "13.0", "cu126", "file:///w", False),
+])
+def test_an_impossible_cuda_combination_stops_the_build(version, require, torch_cuda, index, ok):
+    step = run_step("CUDA_REQUIRE%%")
+    env = {"PATH": os.environ["PATH"], "CUDA_VERSION": version, "CUDA_REQUIRE": require,
+           "TORCH_CUDA": torch_cuda, "TORCH_INDEX_URL": index}
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", step], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert (proc.returncode == 0) is ok, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == (0 if ok else 1)
+
+
+def fake_wheels(folder: Path, name: str, versions: list[str]) -> Path:
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for v in versions:
+        info = f"{name}-{v}.dist-info"
+        with zipfile.ZipFile(folder / f"{name}-{v}-py3-none-any.whl", "w") as z:
+            z.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {v}\n")
+            z.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                       "Root-Is-Purelib: true\nTag: py3-none-any\n")
+            z.writestr(f"{info}/RECORD", "")
+    return folder
+
+
+def test_the_cuda12_build_installs_the_locked_torch_version_built_for_cu126(tmp_path):
+    """The setup step's constraint: requirements.lock's torch==X is met by X+cu126 and by the
+    other builds of X an index offers (pip would take the highest, +cu130); the constraint
+    leaves only X+cu126."""
+    step = run_step("PIP_CONSTRAINT")
+    prelude = re.search(r"if \[ -n \"\$\{TORCH_CUDA\}\" \]; then(.*?)fi", step).group(1)
+    constraint = tmp_path / "torch-build.txt"
+    script = prelude.replace("/tmp/torch-build.txt", str(constraint)) + \
+        ' echo "$PIP_EXTRA_INDEX_URL|$PIP_CONSTRAINT"'
+    proc = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          env={"PATH": os.environ["PATH"], "TORCH_CUDA": "cu126",
+                               "TORCH_INDEX_URL": "file:///the-index"}, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"file:///the-index|{constraint}"
+    locked = re.search(r"^torch==(\S+)$", (ROOT / "requirements.lock").read_text(), re.M).group(1)
+    assert constraint.read_text().strip() == f"torch=={locked}+cu126"
+    wheels = fake_wheels(tmp_path / "index", "torch", [locked, f"{locked}+cu126",
+                                                       f"{locked}+cu130"])
+
+    def chosen(extra_env):
+        report = tmp_path / "report.json"
+        run = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
+                              "--ignore-installed", "--no-index", "--find-links", str(wheels),
+                              "--report", str(report), f"torch=={locked}"],
+                             env={**os.environ, "PIP_CONSTRAINT": "", **extra_env},
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return [i["metadata"]["version"] for i in json.loads(report.read_text())["install"]]
+
+    assert chosen({}) == [f"{locked}+cu130"]  # without the constraint: not the build asked for
+    assert chosen({"PIP_CONSTRAINT": str(constraint)}) == [f"{locked}+cu126"]
+
+
+@pytest.mark.parametrize("torch_cuda, image_major, ok", [
+    ("12.6", "12", True), ("13.0", "13", True), ("13.0", "12", False), (None, "13", False)])
+def test_the_build_checks_torch_is_built_for_the_images_cuda(tmp_path, torch_cuda, image_major,
+                                                             ok):
+    code = re.search(r"\.venv/bin/python -c '(.*?)'", run_step("PIP_CONSTRAINT"), re.S).group(1)
+    fake = tmp_path / "torch"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(f"__version__ = '2.13.0'\nclass version:\n"
+                                      f"    cuda = {torch_cuda!r}\n")
+    proc = subprocess.run([sys.executable, "-c", code, image_major], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=30)
+    assert (proc.returncode == 0) is ok, proc.stderr
+    if not ok:
+        assert f"the image for CUDA {image_major}" in proc.stderr
+
+
+# ------------------------------------------------------------------ uid and the results
+def build_uid(cwd: Path, **env: str) -> tuple[str, str]:
+    proc = subprocess.run(["make", "-n", "-f", str(ROOT / "Makefile"), "docker-build"], cwd=cwd,
+                          capture_output=True, text=True, timeout=60,
+                          env={**{k: v for k, v in os.environ.items()
+                                  if k not in ("SUDO_UID", "SUDO_GID")}, **env})
+    assert proc.returncode == 0, proc.stderr
+    args = dict(re.findall(r"--build-arg (\w+)=(\S*)", proc.stdout))
+    return args["USER_UID"], args["USER_GID"]
+
+
+def test_the_image_user_is_the_caller_or_who_called_sudo(tmp_path):
+    assert build_uid(tmp_path, SUDO_UID="4242", SUDO_GID="4343") == ("4242", "4343")
+    if os.geteuid() != 0:
+        assert build_uid(tmp_path) == (str(os.getuid()), str(os.getgid()))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs as uid 0 and can chown")
+def test_as_root_the_image_user_owns_the_checkout_and_is_never_root(tmp_path):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    os.chown(checkout, 3131, 3232)
+    assert build_uid(checkout) == ("3131", "3232")
+    os.chown(checkout, 0, 0)
+    assert build_uid(checkout) == ("1000", "1000")
+
+
+def test_docker_download_fills_the_hf_volume_with_the_token_passed_by_name():
+    proc = subprocess.run(["make", "-n", "docker-download"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "HF_TOKEN": "hf_secret"})
+    assert proc.returncode == 0, proc.stderr
+    run = [line for line in proc.stdout.splitlines() if line.startswith("docker run")]
+    assert len(run) == 1 and run[0].endswith(" make download")
+    assert "-v synthlens-hf:/cache/hf " in run[0] and " -e HF_TOKEN " in run[0]
+    assert "hf_secret" not in proc.stdout
+
+
+FAKE_DOCKER = r'''#!/bin/bash
+# docker for the tests: build is a no-op, run makes a container folder, cp copies out of it
+echo "$*" >> "$FAKE/argv"
+box() { echo "$FAKE/containers/$1"; }
+case "$1" in
+  build) exit 0 ;;
+  rm) [ "$2" = -f ] && shift; rm -rf "$(box "$2")"; exit 0 ;;
+  run) shift; name=
+       while [ $# -gt 0 ]; do case "$1" in --name) name=$2; shift 2 ;; -v|-e) shift 2 ;;
+         --gpus) shift 2 ;; --rm) shift ;; *) break ;; esac; done
+       app="$(box "$name")/home/synthlens/app"; mkdir -p "$app"
+       cp -r "$FAKE/result/." "$app/"; exit "${FAKE_RC:-0}" ;;
+  cp) src="$(box "${2%%:*}")${2#*:}"
+      [ -e "$src" ] || { echo "Error: no ${2#*:} in container ${2%%:*}" >&2; exit 1; }
+      cp -r "$src" "$3" ;;
+  *) echo "fake docker: $1?" >&2; exit 1 ;;
+esac
+'''
+
+
+@pytest.fixture
+def fake_docker(tmp_path):
+    bin_dir, fake = tmp_path / "bin", tmp_path / "fake"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
+    result = fake / "result"
+    for rel, text in {"dvc.lock": "new lock\n", "params.yaml": "profile: paper\n",
+                      "data/metrics/reviews/a.json": "{}\n", "paper_figures/claims.md": "C\n",
+                      "data/probe/m.json": "{}\n"}.items():
+        (result / rel).parent.mkdir(parents=True, exist_ok=True)
+        (result / rel).write_text(text)
+    out = tmp_path / "out"
+    (out / "data" / "metrics").mkdir(parents=True)
+    (out / "data" / "metrics" / "stale.json").write_text("old")
+    (out / "dvc.lock").write_text("old lock\n")
+
+    # PROFILE= and no MAKEFLAGS: a `make test PROFILE=paper` around this must not switch the
+    # checkout's params.yaml through docker-build's profile step
+    clean = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "PROFILE")}
+
+    def make(target: str, rc: int = 0, **env):
+        return subprocess.run(["make", target, f"DOCKER_OUT={out}", "RUN_NAME=t", "PROFILE="],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              env={**clean, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                                   "FAKE": str(fake), "FAKE_RC": str(rc), **env})
+    return make, fake, out
+
+
+def test_docker_reproduce_copies_the_results_out_even_when_the_run_fails(fake_docker):
+    make, fake, out = fake_docker
+    proc = make("docker-reproduce", rc=3, HF_TOKEN="hf_secret")
+    assert proc.returncode != 0  # the run's failure is the target's
+    assert (out / "dvc.lock").read_text() == "new lock\n"
+    assert (out / "params.yaml").read_text() == "profile: paper\n"
+    assert sorted(p.name for p in (out / "data" / "metrics").rglob("*.json")) == ["a.json"]
+    assert (out / "paper_figures" / "claims.md").is_file()
+    assert (out / "data" / "probe" / "m.json").is_file()
+    assert not list(out.glob(".docker-out.*"))
+    assert not (fake / "containers" / "t").exists()  # copied out, then removed
+    argv = (fake / "argv").read_text()
+    assert "hf_secret" not in argv and " -e HF_TOKEN " in argv
+    assert not re.search(r"-v \S*paper_figures", argv)  # nothing of the checkout mounted rw
+    assert re.search(r"-v \S+/data/human_labels:/home/synthlens/app/data/human_labels:ro", argv)
+
+
+def test_a_failed_copy_changes_nothing_and_keeps_the_container(fake_docker):
+    make, fake, out = fake_docker
+    (fake / "result" / "dvc.lock").unlink()  # the run died before dvc wrote it
+    proc = make("docker-reproduce", rc=1)
+    assert proc.returncode != 0
+    assert "dvc.lock is not in container t" in proc.stdout + proc.stderr
+    assert (out / "dvc.lock").read_text() == "old lock\n"
+    assert (out / "data" / "metrics" / "stale.json").is_file()
+    assert not list(out.glob(".docker-out.*"))
+    assert (fake / "containers" / "t").is_dir()  # kept: `make docker-copy-out` retries
+    (fake / "containers" / "t" / "home/synthlens/app/dvc.lock").write_text("late lock\n")
+    assert make("docker-copy-out").returncode == 0
+    assert (out / "dvc.lock").read_text() == "late lock\n"

@@ -34,6 +34,19 @@ def needs(params: Params) -> list[tuple[str, str, str | None, str | None]]:
     return list(dict.fromkeys(items))
 
 
+def generator_weights_gb(params: Params) -> float:
+    """Estimated disk of the grid's hub generators: 2 bytes a parameter (bf16/fp16
+    safetensors) x each model's size_b (dry_run.default_size_b without one), every hub repo
+    counted once (a few-shot variant shares its model's weights). An estimate: the real files
+    differ by a few percent (llama-7b has 6.7B parameters, Qwen2.5-7B 7.6B)."""
+    sizes = {}
+    for name in params.grid.models:
+        m = params.model(name)
+        if m.source == "hub":
+            sizes[(m.path, m.revision)] = m.size_b or params.dry_run.default_size_b
+    return 2.0 * sum(sizes.values())
+
+
 def gated_repos(params: Params) -> list[str]:
     """Hub ids of the grid's models marked gated: true, in grid order, each once."""
     return list(dict.fromkeys(params.model(n).path for n in params.grid.models
@@ -90,6 +103,9 @@ def run(params: Params, list_only: bool = False) -> list[dict]:
                   (f" ({config})" if config else "") + (" (gated)" if repo in gated else ""))
         if not items:
             print(f"profile {params.profile} needs nothing from the hub")
+        elif generator_weights_gb(params):
+            print(f"about {generator_weights_gb(params):.0f} GB of generator weights (estimated: "
+                  "2 bytes a parameter x size_b), plus the encoders and the datasets")
         return []
     if is_offline():
         raise MissingResource("download needs the network, but an offline variable "
