@@ -56,6 +56,12 @@ def _dispatch(params, args) -> int:
         print(f"params OK: profile {params.profile}, {len(g.models)} models x "
               f"{len(g.domains)} domains x {len(g.decodings)} decodings = "
               f"{len(g.models) * len(g.domains) * len(g.decodings)} cells")
+        if not args.params_only:  # API models and hub repos, before the first stage
+            from .tools import preflight
+
+            print("preflight (what the run needs from outside):")
+            preflight.run(params, skip_api=args.skip_api)
+            print("preflight OK")
         return 0
     module_name, needs = COMMANDS[stage]
     module = importlib.import_module(f"{__package__}.{module_name}")
@@ -92,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
                            help="git revision holding the results to compare with (default HEAD)")
         if name == "download":
             p.add_argument("--list", action="store_true", help="print what would be fetched")
+        if name == "validate":
+            p.add_argument("--params-only", action="store_true",
+                           help="check params.yaml only: no preflight of API models and hub repos")
+            p.add_argument("--skip-api", action="store_true",
+                           help="no request to the API models (no key needed, nothing paid)")
         if name == "label-export":
             for arg in ("model", "domain", "decoding"):
                 p.add_argument(f"--{arg}", help=f"only this {arg} (default: labels.{arg}s, "

@@ -1,11 +1,13 @@
 """The openai backend: generation through an OpenAI-compatible HTTP API (OpenAI, vLLM, TGI,
 llama.cpp server).
 
-The HTTP client is stdlib only, so the paper profile's API models need no extra dependency.
 Vanilla models use the completion endpoint, instruct models the chat endpoint. Requests run in a
-bounded thread pool; transient failures (429, 5xx, timeouts, dropped connections) are retried
-with exponential backoff, anything else fails at once so a bad model name or key is reported
-in seconds instead of after a long retry loop.
+bounded thread pool over one persistent client per model (api_client.py: connection reuse,
+pacing to the account's requests and tokens per minute, retries within a time budget that
+outlast a 429 storm); anything that will not get better (a bad key, a retired model, no quota)
+fails at once, so it is reported in seconds instead of after a long retry loop. The backend
+hands each finished request to the generate stage as it arrives (complete(on_result=...)), so
+an interrupted shard keeps the requests it already paid for.
 
 Sampling follows params only: presence and frequency penalties go out as 0 explicitly, and with
 api.vllm_server also vLLM's extra knobs (top_k -1, min_p 0, repetition_penalty 1), which a vLLM
@@ -21,33 +23,29 @@ server tokenizes it (and applies the chat template) with its own BOS policy.
 """
 from __future__ import annotations
 
-import json
 import logging
+import math
 import os
-import random
-import time
-import urllib.error
-import urllib.request
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from http.client import HTTPException
+from typing import Callable
 
 from ..config import DecodingSpec, Params
 from ..hub import MissingResource, missing_hint
+from .api_client import ApiClient, BackendError, RetryPolicy
 from .prompts import prompt_token_ids
+from .ratelimit import RateLimiter
 from .sampling import Completion, Request, completion
+
+__all__ = ["BackendError", "OpenAIBackend", "OpenAIBackendConfig", "generate",
+           "generate_choices", "open_client"]
 
 log = logging.getLogger(__name__)
 
-# 408/409 are what proxies and OpenAI send for "try again"; other 4xx will not get better.
-RETRYABLE_4XX = {408, 409, 429}
-MAX_SLEEP_S = 60.0
 NEUTRAL = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
 VLLM_NEUTRAL = {"top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0}
-
-
-class BackendError(RuntimeError):
-    """A request failed for good (non-retryable status, or retries exhausted)."""
+CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb, for the token pacing of text prompts
 
 
 @dataclass(frozen=True)
@@ -58,8 +56,12 @@ class OpenAIBackendConfig:
     api_key_env: str = "OPENAI_API_KEY"
     max_concurrency: int = 8
     timeout_s: float = 60.0
-    max_retries: int = 5
+    max_retries: int | None = None
     backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+    retry_budget_s: float = 900.0
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
 
     def __post_init__(self):
         if not self.base_url.startswith(("http://", "https://")):
@@ -72,10 +74,17 @@ class OpenAIBackendConfig:
             raise ValueError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
-        if self.max_retries < 0:
+        if self.max_retries is not None and self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
         if self.backoff_s < 0:
             raise ValueError(f"backoff_s must be >= 0, got {self.backoff_s}")
+        if not self.max_backoff_s > 0:
+            raise ValueError(f"max_backoff_s must be > 0, got {self.max_backoff_s}")
+        if self.retry_budget_s < 0:
+            raise ValueError(f"retry_budget_s must be >= 0, got {self.retry_budget_s}")
+        for name in ("requests_per_minute", "tokens_per_minute"):
+            if getattr(self, name) is not None and not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0 or unset, got {getattr(self, name)}")
 
     @property
     def url(self) -> str:
@@ -83,71 +92,17 @@ class OpenAIBackendConfig:
         return f"{self.base_url.rstrip('/')}/{path}"
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def _server_message(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text.strip()[:500]
-    err = data.get("error", data) if isinstance(data, dict) else data
-    if isinstance(err, dict):
-        err = err.get("message", err)
-    return str(err)[:500]
-
-
-def _retry_after(headers) -> float | None:
-    try:  # only the delta-seconds form; an HTTP-date falls back to our own backoff
-        return min(max(float(headers.get("Retry-After")), 0.0), MAX_SLEEP_S)
-    except (TypeError, ValueError):
-        return None
-
-
-def _post_once(config: OpenAIBackendConfig, body: dict, headers: dict) -> dict:
-    req = urllib.request.Request(config.url, data=json.dumps(body).encode(), headers=headers,
-                                 method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=config.timeout_s) as resp:
-            raw = resp.read()
-    except urllib.error.HTTPError as e:
-        message = f"HTTP {e.code} from {config.url}: {_server_message(e.read())}"
-        secret = headers.get("Authorization", "").removeprefix("Bearer ")
-        if secret:  # OpenAI echoes (part of) a bad key; it must not reach logs or tracebacks
-            message = message.replace(secret, "***")
-        if e.code in RETRYABLE_4XX or e.code >= 500:
-            raise _Retryable(message, _retry_after(e.headers)) from None
-        raise BackendError(message) from None
-    # urllib wraps timeouts during connect in URLError but lets those while reading escape bare
-    except (TimeoutError, urllib.error.URLError, ConnectionError, HTTPException) as e:
-        reason = getattr(e, "reason", e)
-        if isinstance(reason, TimeoutError):
-            raise _Retryable(f"request to {config.url} timed out after {config.timeout_s} s") from None
-        raise _Retryable(f"connection error for {config.url}: {reason!r}") from None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise BackendError(f"non-JSON response from {config.url}: {raw[:200]!r}") from None
-
-
-def _post(config: OpenAIBackendConfig, body: dict, headers: dict) -> dict:
-    for attempt in range(config.max_retries + 1):
-        try:
-            return _post_once(config, body, headers)
-        except _Retryable as e:
-            if attempt == config.max_retries:
-                raise BackendError(f"{e} (gave up after {attempt + 1} attempts)") from None
-            delay = e.retry_after
-            if delay is None:  # jitter spreads out workers that failed together
-                delay = min(config.backoff_s * 2 ** attempt + random.uniform(0, config.backoff_s),
-                            MAX_SLEEP_S)
-            log.warning("%s; retry %d/%d in %.2f s", e, attempt + 1, config.max_retries, delay)
-            time.sleep(delay)
-    raise AssertionError("unreachable")
+def open_client(config: OpenAIBackendConfig) -> ApiClient:
+    """The persistent client of one model: its connections, rate limiter and retry policy."""
+    headers = {"Content-Type": "application/json"}
+    key = os.environ.get(config.api_key_env, "")
+    if key:  # local servers need no key, and some reject an empty Bearer token
+        headers["Authorization"] = f"Bearer {key}"
+    policy = RetryPolicy(budget_s=config.retry_budget_s, backoff_s=config.backoff_s,
+                         max_backoff_s=config.max_backoff_s, max_retries=config.max_retries)
+    limiter = RateLimiter(config.requests_per_minute, config.tokens_per_minute)
+    return ApiClient(config.url, headers, config.timeout_s, config.max_concurrency, policy,
+                     limiter, secret=key)
 
 
 def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None]:
@@ -155,9 +110,17 @@ def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None]:
         choice = data["choices"][0]
         text = choice["message"]["content"] if config.endpoint == "chat" else choice["text"]
     except (KeyError, IndexError, TypeError):
-        raise BackendError(f"unexpected response shape from {config.url}: {str(data)[:200]}") from None
+        raise ValueError(f"unexpected response shape: {str(data)[:200]}") from None
+    if text is not None and not isinstance(text, str):
+        raise ValueError(f"unexpected response shape: {str(data)[:200]}")
     # a chat message may carry content=None (e.g. a refusal)
     return text or "", choice.get("finish_reason")
+
+
+def _tokens(prompt: str | list[int], max_new_tokens: int) -> int:
+    """What the request costs against a tokens-per-minute limit (OpenAI counts max_tokens)."""
+    n = len(prompt) if isinstance(prompt, list) else math.ceil(len(prompt) / CHARS_PER_TOKEN)
+    return n + max_new_tokens
 
 
 def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
@@ -171,16 +134,20 @@ def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
 def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]],
                      seeds: list[int], temperature: float, top_p: float, max_new_tokens: int,
                      stop: list[str] | None = None, progress=None,
-                     extra: dict | None = None) -> list[tuple[str, str | None]]:
+                     extra: dict | None = None, client: ApiClient | None = None,
+                     on_result: Callable[[int, tuple[str, str | None]], None] | None = None,
+                     ) -> list[tuple[str, str | None]]:
     """(text, finish_reason) per prompt, in input order; a prompt may be token ids on the
-    completion endpoint. Sends NEUTRAL and `extra` with every request; see the module
-    docstring for retries."""
+    completion endpoint. Sends NEUTRAL and `extra` with every request. `client` (open_client)
+    keeps connections and rate limits across calls; without it one is opened for this call.
+    on_result(index, choice) is called in this thread as each request finishes, so a caller can
+    keep finished requests before the whole call is done."""
     if len(prompts) != len(seeds):
         raise ValueError(f"seeds must match prompts: {len(seeds)} seeds for {len(prompts)} prompts")
-    headers = {"Content-Type": "application/json"}
-    key = os.environ.get(config.api_key_env, "")
-    if key:  # local servers need no key, and some reject an empty Bearer token
-        headers["Authorization"] = f"Bearer {key}"
+    if client is None:
+        with open_client(config) as own:
+            return generate_choices(config, prompts, seeds, temperature, top_p,
+                                    max_new_tokens, stop, progress, extra, own, on_result)
     common = {"model": config.model, "temperature": temperature, "top_p": top_p,
               "max_tokens": max_new_tokens, "n": 1, **NEUTRAL, **(extra or {})}
     if stop:
@@ -191,25 +158,52 @@ def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]]
             body = {**common, "messages": [{"role": "user", "content": prompt}], "seed": seed}
         else:
             body = {**common, "prompt": prompt, "seed": seed}
-        return _choice(config, _post(config, body, headers))
+        try:
+            return client.post(body, _tokens(prompt, max_new_tokens),
+                               parse=lambda data: _choice(config, data), cancel=cancel)
+        except BaseException:
+            cancel.set()  # here, before this worker picks up the next prompt
+            raise
 
     results: list[tuple[str, str | None] | None] = [None] * len(prompts)
+    cancel = threading.Event()
     pool = ThreadPoolExecutor(max_workers=config.max_concurrency)
+    futures = {}
+
+    def finished(fut):
+        i = futures[fut]
+        results[i] = fut.result()
+        if on_result is not None:
+            on_result(i, results[i])
+        if progress is not None:
+            progress(1)
+
     try:
         futures = {pool.submit(one, p, s): i for i, (p, s) in enumerate(zip(prompts, seeds))}
         for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
-            if progress is not None:
-                progress(1)
+            finished(fut)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # don't send the rest after a failure
+        # Send nothing more, but let the requests on the wire finish (each within timeout_s):
+        # they are paid for, and on_result keeps them. A second Ctrl-C drops them.
+        cancel.set()
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for fut, i in futures.items():
+                if results[i] is None and fut.done() and not fut.cancelled() \
+                        and fut.exception() is None:
+                    finished(fut)
+        except BaseException:  # noqa: BLE001 - the first failure is the one to report
+            log.warning("dropping the requests still in flight")
         raise
     pool.shutdown()
     return results
 
 
 class OpenAIBackend:
-    """The backend interface (see backends.py) over generate() above."""
+    """The backend interface (see backends.py) over generate_choices() above, with one client
+    (connections, rate limiter) for the whole stage."""
+
+    keeps_partial = True  # complete() reports each request as it finishes (stages/generate.py)
 
     def __init__(self, params: Params, model_name: str, domain: str):
         self.spec = params.model(model_name)
@@ -218,13 +212,10 @@ class OpenAIBackend:
         if api.api_key_env and not os.environ.get(api.api_key_env) and \
                 "api.openai.com" in api.base_url:
             raise MissingResource(f"models.{model_name}: set the API key in ${api.api_key_env}")
-        self.config = OpenAIBackendConfig(
-            base_url=api.base_url, model=api.model,
-            endpoint="chat" if self.spec.family == "instruct" else "completion",
-            api_key_env=api.api_key_env, max_concurrency=api.max_concurrency,
-            timeout_s=api.timeout_s, max_retries=api.max_retries)
+        self.config = config_of(api, "chat" if self.spec.family == "instruct" else "completion")
         self.path, self.revision, self.device = api.base_url, api.model, "api"
         self.extra = VLLM_NEUTRAL if api.vllm_server else {}
+        self.client = open_client(self.config)
         self.tok = None
         if api.tokenizer and self.config.endpoint == "completion":
             from transformers import AutoTokenizer
@@ -237,10 +228,28 @@ class OpenAIBackend:
     def model_input(self, prompt: str) -> str:
         return prompt  # the server applies the chat template on the chat endpoint
 
-    def complete(self, requests: list[Request], decoding: DecodingSpec,
-                 max_new_tokens: int) -> list[Completion]:
+    def complete(self, requests: list[Request], decoding: DecodingSpec, max_new_tokens: int,
+                 on_result: Callable[[int, Completion], None] | None = None) -> list[Completion]:
+        """One Completion per request, in order; on_result(i, completion) as each arrives."""
         prompts = [prompt_token_ids(self.tok, r.text) if self.tok else r.text for r in requests]
+        stop = self.cleaning.stop_strings
+
+        def done(i, choice):
+            if on_result is not None:
+                on_result(i, completion(choice[0], choice[1] == "length", self.cleaning))
+
         choices = generate_choices(self.config, prompts, [r.seed for r in requests],
                                    decoding.temperature, decoding.top_p, max_new_tokens,
-                                   stop=self.cleaning.stop_strings, extra=self.extra)
+                                   stop=stop, extra=self.extra, client=self.client,
+                                   on_result=done)
         return [completion(text, reason == "length", self.cleaning) for text, reason in choices]
+
+
+def config_of(api, endpoint: str) -> OpenAIBackendConfig:
+    """The backend config of a model's params `api` section (config_api.ApiSpec)."""
+    return OpenAIBackendConfig(
+        base_url=api.base_url, model=api.model, endpoint=endpoint, api_key_env=api.api_key_env,
+        max_concurrency=api.max_concurrency, timeout_s=api.timeout_s,
+        max_retries=api.max_retries, max_backoff_s=api.max_backoff_s,
+        retry_budget_s=api.retry_budget_s, requests_per_minute=api.requests_per_minute,
+        tokens_per_minute=api.tokens_per_minute)

@@ -152,9 +152,18 @@ def sample_flags(done: Completion, rules: CleaningSpec) -> dict:
 
 
 def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
-           max_new_tokens: int, rules: CleaningSpec | None = None) -> list[Completion]:
+           max_new_tokens: int, rules: CleaningSpec | None = None,
+           cache: str = "dynamic") -> list[Completion]:
     """One completion per request, in order. The model sees prompts.prompt_token_ids (left
-    padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings."""
+    padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings.
+
+    cache: "dynamic" (transformers' default DynamicCache: it grows by concatenation, so every
+    step copies the whole cache; the CPU path, unchanged) or "static": one StaticCache
+    allocated up front for rows x (prompt + max_new_tokens) positions and written in place, so
+    memory is known at the first step (an out-of-memory error comes at once, not after most
+    of the batch) and no step reallocates. The static cache attends over its full length
+    with the unused positions masked, which moves logits by float rounding only (about 1e-7
+    in fp32); torch.compile stays off (batch shapes vary, each would recompile)."""
     import torch
     from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
 
@@ -176,10 +185,19 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
     config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
                               pad_token_id=tok.pad_token_id, eos_token_id=eos,
                               stop_strings=list(rules.stop_strings) or None)
+    extra = {}
+    if cache == "static":
+        from transformers import StaticCache
+
+        config.disable_compile = True
+        extra["past_key_values"] = StaticCache(
+            config=model.config, max_cache_len=batch["input_ids"].shape[1] + max_new_tokens)
+    elif cache != "dynamic":
+        raise ValueError(f"cache must be 'dynamic' or 'static', not {cache!r}")
     with torch.inference_mode():
         out = model.generate(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                              generation_config=config, logits_processor=processors,
-                             tokenizer=tok)
+                             tokenizer=tok, **extra)
     new = out[:, batch["input_ids"].shape[1]:].tolist()
     # a row that stopped early ends in EOS, or in padding once a stop string ended it
     finished = set(eos) | {tok.pad_token_id}
