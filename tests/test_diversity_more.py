@@ -1,10 +1,15 @@
-"""Compression ratio, Self-BLEU and per-label diversity."""
+"""Compression ratio, Self-BLEU and per-label diversity, on equal sizes for every row."""
+import gzip
 import math
 import random
+import warnings
 
+import numpy as np
 import pytest
 
+from synthlens.domains.builtin import make_split
 from synthlens.metrics import diversity_more as dm
+from synthlens.metrics.characteristics import TooFewTokens
 
 
 def random_texts(n, seed, words=20):
@@ -47,7 +52,18 @@ def test_self_bleu_samples_with_the_seed():
     assert a == dm.self_bleu(texts=texts, sample=10, seed=1)
     # the share of "x y z" copies drawn, hence the score, changes with the seed
     assert len({dm.self_bleu(texts=texts, sample=10, seed=s) for s in range(6)}) > 1
-    assert math.isnan(dm.self_bleu(texts=["only one"], sample=5, seed=0))
+    with pytest.warns(dm.TooFewTexts):
+        assert math.isnan(dm.self_bleu(texts=["only one"], sample=5, seed=0))
+
+
+def test_self_bleu_of_a_dataset_smaller_than_the_sample_is_nan_with_a_warning():
+    """Never a value on fewer hypotheses (and references) than the other rows got."""
+    texts = random_texts(30, 3, words=6)
+    with pytest.warns(dm.TooFewTexts, match="30 texts, fewer than the Self-BLEU sample 31"):
+        assert math.isnan(dm.self_bleu(texts=texts, sample=31, seed=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not math.isnan(dm.self_bleu(texts=texts, sample=30, seed=0))
 
 
 def distinct_1(texts):
@@ -58,8 +74,76 @@ def distinct_1(texts):
 def test_diversity_per_label_applies_the_function_to_each_label():
     texts = ["a a", "a a", "b c", "d e", "z"]
     labels = ["neg", "neg", "pos", "pos", "odd"]
-    per, mean = dm.diversity_per_label(texts=texts, labels=labels, diversity=distinct_1)
+    with pytest.warns(TooFewTokens, match="label 'odd'"):
+        per, mean = dm.diversity_per_label(texts=texts, labels=labels, diversity=distinct_1)
     assert per["neg"] == 0.25 and per["pos"] == 1.0 and math.isnan(per["odd"])
     assert mean == pytest.approx(0.625)  # NaN labels are left out of the mean
-    _, mean = dm.diversity_per_label(texts=["z"], labels=[0], diversity=distinct_1)
+    with pytest.warns(TooFewTokens, match="label 0 .1 texts.: per-label diversity is NaN"):
+        _, mean = dm.diversity_per_label(texts=["z"], labels=[0], diversity=distinct_1)
     assert math.isnan(mean)
+
+
+# ------------------------------------------------------------------ compression on a budget
+def test_the_budget_holds_exactly_k_words_of_the_dataset():
+    texts = random_texts(50, 7, words=13)
+    pieces = dm.budget_texts(texts, k=100, seed=3)
+    assert sum(len(p.split()) for p in pieces) == 100
+    assert all(p in texts for p in pieces[:-1])              # whole texts ...
+    assert any(t.startswith(pieces[-1]) for t in texts)      # ... then a prefix of one
+    assert len(set(pieces[:-1])) == len(pieces) - 1
+    assert pieces != dm.budget_texts(texts, k=100, seed=4)   # the draw follows the seed
+    assert pieces == dm.budget_texts(texts, k=100, seed=3)
+
+
+def test_budgeted_ratio_by_hand():
+    # all texts alike, so the draw cannot matter: 7 words are "a b c", "a b c" and "a"
+    raw = "a b c\na b c\na".encode()
+    expected = len(raw) / len(gzip.compress(raw, compresslevel=9, mtime=0))
+    assert dm.compression_ratio_at_budget(["a b c"] * 10, k=7, seed=0) == expected
+
+
+def test_a_subword_tokenizer_cuts_at_a_word_boundary_within_the_budget():
+    def chars(text):  # every letter a token: a word of w letters is w tokens
+        return [c for c in text if not c.isspace()]
+    pieces = dm.budget_texts(["abc defg hi"] * 3, k=15, seed=0, tokenize=chars)
+    # 9 tokens, then "abc" (3) fits the 6 left and "abc defg" (7) does not
+    assert pieces == ["abc defg hi", "abc"]
+
+
+def test_too_small_a_dataset_gets_nan_and_a_warning_never_a_smaller_budget():
+    with pytest.warns(TooFewTokens, match="fewer than k=31 tokens"):
+        assert math.isnan(dm.compression_ratio_at_budget(["a b c"] * 10, k=31, seed=0))
+    assert dm.budget_texts(["a b c"] * 10, k=30, seed=0) == ["a b c"] * 10
+
+
+def test_the_same_data_at_two_sizes_gets_the_same_ratio_on_a_budget():
+    """The issue's case: the builtin reviews, 400 texts against 128 of them. gzip on all the
+    texts finds more repeats in more text (6.56 against 5.0 measured); on the same 400-word
+    budget the two agree within the spread of the draw (means over 10 seeds: 3.01, 2.99)."""
+    pool = [r["text"] for r in make_split("reviews", 400, 2, 0.02, seed=0)]
+    assert dm.compression_ratio(pool) > 1.2 * dm.compression_ratio(pool[:128])
+    big = [dm.compression_ratio_at_budget(pool, k=400, seed=s) for s in range(10)]
+    small = [dm.compression_ratio_at_budget(pool[:128], k=400, seed=s) for s in range(10)]
+    assert np.mean(big) == pytest.approx(np.mean(small), rel=0.03)
+
+
+def test_the_metrics_row_uses_the_budget_for_reference_and_synthetic_alike():
+    """What evaluate writes as compression_ratio (metrics/analyses.py): the reference row
+    (400 texts) and a 128-text dataset of the same data are compared on k words."""
+    from synthlens.config import load_params
+    from synthlens.metrics.analyses import diversity_measures
+
+    from conftest import ROOT
+
+    params = load_params(ROOT / "params.yaml")
+    rows = make_split("reviews", 400, 2, 0.02, seed=0)
+    texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
+    big, small = [], []
+    for seed in range(10):
+        p = params.model_copy(update={"seed": seed})
+        big.append(diversity_measures(p, texts, labels, dm.words)["compression_ratio"])
+        small.append(diversity_measures(p, texts[:128], labels[:128],
+                                        dm.words)["compression_ratio"])
+    assert np.mean(big) == pytest.approx(np.mean(small), rel=0.03)
+    k = params.evaluate.diversity_tokens
+    assert big[0] == dm.compression_ratio_at_budget(texts, k=k, seed=0)

@@ -82,6 +82,9 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
     expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
                 for c in ("t1_0", "p0_9", "t1_0~completion_b")}
     expected |= {f"data/metrics/{d}/reference.json" for d in ("reviews", "questions")}
+    # the reference row at the synthetic size: reviews 2 x 6 samples, questions 3 x 6
+    expected |= {"data/metrics/reviews/reference_n12.json",
+                 "data/metrics/questions/reference_n18.json"}
     assert set(metrics) == expected | {"data/probe/gpt2-mini.json"}
     for domain in ("reviews", "questions"):
         assert 0 <= metrics["data/probe/gpt2-mini.json"][domain]["zero_shot_accuracy"] <= 1
@@ -152,7 +155,7 @@ def test_readme_walkthrough_edit_one_temperature(pipeline):
                    "report", "verify"}
     # t1_0 and its template variant t1_0~completion_b, in both domains
     assert "generate gpt2-mini: 4 cells generated, 2 kept" in out
-    assert "evaluate reviews: 2 datasets evaluated, 2 kept" in out
+    assert "evaluate reviews: 2 datasets evaluated, 3 kept" in out
     assert all(p.read_bytes() == body for p, body in kept.items())
     diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
     changed = {path for path, values in diff.get("diff", diff).items() if values}
@@ -180,6 +183,52 @@ def test_synthetic_labels_shuffled_give_near_chance_faithfulness(pipeline):
     random_acc = classifier.accuracy(model, tok, texts, [rng.randrange(3) for _ in rows], 32)
     assert random_acc == pytest.approx(1 / 3, abs=0.1)
     assert true_acc > random_acc + 0.2
+
+
+def _ran(result) -> set[str]:
+    out = result.stdout + result.stderr
+    return {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
+
+
+def test_metric_code_edit_rescores_every_metrics_file_and_keeps_the_datasets(pipeline):
+    """Code is an input: an edit of a metric function reruns evaluate, and every metrics file
+    carries the new code's numbers (none is kept from the old code); the datasets are kept."""
+    root, _ = pipeline
+    datasets = {p: p.read_bytes() for p in (root / "data/synthetic").glob("**/*.jsonl")}
+    metrics = {p: json.loads(p.read_text()) for p in (root / "data/metrics").glob("**/*.json")}
+    assert datasets and len(metrics) == 10
+    source = root / "src/synthlens/metrics/characteristics.py"
+    old = "return len(set(grams)) / len(grams) if grams else float(\"nan\")"
+    assert old in source.read_text()
+    source.write_text(source.read_text().replace(old, "return 0.5 * " + old[len("return "):]))
+    result = dvc(root, "repro")
+    assert not any(stage.startswith("generate") for stage in _ran(result))
+    assert {"evaluate@reviews", "evaluate@questions"} <= _ran(result)
+    for path, before in metrics.items():
+        after = json.loads(path.read_text())
+        assert after["inputs_sha256"] != before["inputs_sha256"], path
+        if before["diversity"] is None:  # too few tokens for the budget: NaN either way
+            assert after["diversity"] is None, path
+        else:
+            assert after["diversity"] == pytest.approx(0.5 * before["diversity"], abs=1e-9), path
+    assert all(p.read_bytes() == body for p, body in datasets.items())
+
+
+def test_sampling_code_edit_regenerates_the_datasets(pipeline):
+    """Code is an input: an edit of the sampling code regenerates every dataset of the model
+    (none is kept under the old code's fingerprint); a no-op dvc repro then does nothing."""
+    root, _ = pipeline
+    fingerprints = root / "data/synthetic/gpt2-mini/fingerprints.json"
+    before = json.loads(fingerprints.read_text())
+    source = root / "src/synthlens/generation/sampling.py"
+    source.write_text(source.read_text() + "\n# an edit: the code behind every sample changed\n")
+    result = dvc(root, "repro")
+    out = result.stdout + result.stderr
+    assert "generate@gpt2-mini" in _ran(result)
+    assert "generate gpt2-mini: 6 cells generated, 0 kept" in out
+    after = json.loads(fingerprints.read_text())
+    assert set(after) == set(before) and all(after[k] != before[k] for k in before)
+    assert "Running stage" not in dvc(root, "repro").stdout
 
 
 def test_dry_run_lists_every_stage_in_a_fresh_clone(tmp_path):

@@ -105,6 +105,45 @@ def test_label_phrase_follows_the_context_as_one_tokenized_string(tmp_path):
     assert tok.decode(cont) == " superb"
 
 
+@pytest.mark.parametrize("phrase", ["negative", "positive", "World"])
+def test_shipped_completion_template_scores_the_label_as_a_word_after_the_colon(phrase):
+    """params.yaml's probe.completion as shipped ("{text}\\nlabel:", no trailing space), on a
+    byte-level BPE like GPT-2's (gpt2-mini's own): the label is scored as " negative", the
+    word the model would write after the colon, not glued to it."""
+    import yaml
+
+    from conftest import ROOT
+    from tiny_models import tokenizer
+
+    template = yaml.safe_load((ROOT / "params.yaml").read_text())["probe"]["completion"]
+    tok = tokenizer(chat=False)
+    context = probe_context(tok, text="A dull script.", template=template,
+                            label_phrases=["negative", "positive"])
+    ctx, cont = pair_ids(tok, context=context, continuation=phrase)
+    assert tok.decode(cont) == " " + phrase
+    assert cont == tok(" " + phrase, add_special_tokens=False)["input_ids"]
+    assert tok.decode(ctx + cont) == context + " " + phrase
+
+
+def test_shipped_instruction_template_answers_right_after_the_chat_header():
+    """params.yaml's probe.instruction as shipped, through a chat template: the answer is the
+    label phrase itself, the context ends with the assistant's header."""
+    import yaml
+
+    from conftest import ROOT
+    from tiny_models import tokenizer
+
+    template = yaml.safe_load((ROOT / "params.yaml").read_text())["probe"]["instruction"]
+    tok = tokenizer(chat=True)
+    spec = ModelSpec(family="instruct", source="local", path="m", prompt="p")
+    context = probe_context(tok, text="A dull script.", template=template,
+                            label_phrases=["negative", "positive"], spec=spec)
+    assert context.endswith("<|assistant|>") and "negative, positive" in context
+    ctx, cont = pair_ids(tok, context=context, continuation="negative")
+    assert tok.decode(ctx + cont) == context + " negative"
+    assert tok.decode(cont) == " negative"
+
+
 def test_instruct_models_answer_after_their_chat_template_with_one_bos():
     tok = bos_tokenizer(chat=True)
     spec = ModelSpec(family="instruct", source="local", path="m", prompt="p")

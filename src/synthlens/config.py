@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .config_api import ApiSpec
 from .config_base import Strict
 from .config_dry_run import DryRunSpec
 from .config_errors import format_errors
-from .config_report import AnalysesSpec, CompareSpec, LabelsSpec, check_labels
+from .config_report import AnalysesSpec, ClaimsSpec, CompareSpec, LabelsSpec, check_labels
 from .config_rules import CleaningSpec
 from .config_variants import (LearningCurveSpec, MixtureSpec, ProbeSpec, TemplatesSpec,
                               check_variants, mixture_runs, model_datasets)
@@ -128,21 +129,6 @@ class DomainSpec(Strict):
         return self.label_descriptions.get(label, label)
 
 
-class ApiSpec(Strict):
-    """An OpenAI-compatible endpoint (the OpenAI API, or vLLM / TGI servers behind a URL)."""
-
-    base_url: str = Field(description="e.g. https://api.openai.com/v1 or http://host:8000/v1")
-    model: str = Field(description="model name the server knows")
-    api_key_env: str = "OPENAI_API_KEY"
-    max_concurrency: int = Field(default=8, gt=0, le=1024)
-    timeout_s: float = Field(default=60.0, gt=0, le=3600)
-    max_retries: int = Field(default=5, ge=0, le=100)
-    vllm_server: bool = Field(default=False, description="a vLLM server: also send neutral "
-                              "top_k, min_p, repetition_penalty (OpenAI rejects them)")
-    tokenizer: str | None = Field(default=None, description="the served model's tokenizer: "
-                                  "completion prompts go as token ids (one BOS), else as text")
-
-
 class ModelSpec(Strict):
     """A generator. family decides the prompt style: a completion prompt for vanilla models,
     the model's own chat template (or the chat endpoint of an API) for instruct models."""
@@ -207,7 +193,8 @@ class EncoderSpec(Strict):
     pooling: Literal["mean", "last_token"] = Field(
         default="mean", description="featurizer only: 'mean' averages the last hidden states "
         "over the real tokens; 'last_token' takes the last hidden state at each text's last "
-        "token, in float32: mauve-text's own features (with gpt2-large, as the paper ran it)")
+        "token (fp32 on the CPU, TF32 matmuls on CUDA): mauve-text's own features (with "
+        "gpt2-large, as the paper ran it)")
     max_length: int = Field(
         default=128, gt=0, le=8192, description="featurizer only: each text is truncated to "
         "this many tokens (mauve-text uses 1024); the classifier has its own max_length")
@@ -267,6 +254,9 @@ class EvaluateSpec(Strict):
     mauve_seeds: list[int] = Field(min_length=1, max_length=100)
     mauve_scaling_factor: float = Field(default=5.0, gt=0, le=1000)
     holdout_fraction: float = Field(default=0.3, gt=0, lt=1, description="complexity split")
+    reference_draws: int = Field(default=3, ge=0, le=100, description="draws of R-train at the "
+                                 "synthetic datasets' size for the like-for-like reference row "
+                                 "(0 = no such row)")
 
 
 class Params(Strict):
@@ -296,6 +286,7 @@ class Params(Strict):
     learning_curve: LearningCurveSpec = LearningCurveSpec()
     compare: CompareSpec = CompareSpec()
     labels: LabelsSpec = LabelsSpec()
+    claims: ClaimsSpec = ClaimsSpec()
 
     @model_validator(mode="after")
     def _cross_references(self):

@@ -8,18 +8,22 @@ from pydantic import Field
 from .config_base import Strict
 
 
-class ToleranceSpec(Strict):
-    """How far a characteristic may move between the committed run and this one (absolute)."""
+class KeyTolerance(Strict):
+    """How far one number may move: max(absolute, relative x |committed value|)."""
 
-    diversity: float = Field(default=0.01, ge=0, le=1)
-    mauve: float = Field(default=0.05, ge=0, le=1)
-    faithfulness: float = Field(default=0.05, ge=0, le=1)
-    complexity: float = Field(default=0.1, ge=0, le=1)
-    performance: float = Field(default=0.05, ge=0, le=1)
+    absolute: float = Field(default=0.005, ge=0)
+    relative: float = Field(default=0.05, ge=0)
+
+
+class ToleranceSpec(KeyTolerance):
+    """The tolerance of every number in the results, with overrides by key name (the last part
+    of its dotted key, e.g. mauve or zero_shot_accuracy)."""
+
+    keys: dict[str, KeyTolerance] = Field(default_factory=dict)
 
 
 class CompareSpec(Strict):
-    """`make compare`: this run's metrics against the committed ones."""
+    """`make compare`: this run's metrics and probes against the committed ones."""
 
     tolerance: ToleranceSpec = ToleranceSpec()
 
@@ -34,16 +38,39 @@ class AnalysesSpec(Strict):
                             "near duplicates")
     near_threshold: float = Field(default=0.8, gt=0, le=1, description="n-gram Jaccard "
                                   "similarity at or above which two texts are near duplicates")
+    near_edit_threshold: float = Field(default=0.85, gt=0, le=1, description="word edit "
+                                       "similarity (1 - word Levenshtein distance / longer "
+                                       "length) at or above which two texts are near "
+                                       "duplicates too (metrics/leakage.py)")
     leak_flag: float = Field(default=0.05, ge=0, le=1, description="Table 2 flags a dataset "
                              "when at least this share of it repeats R-test (exactly or nearly)")
     two_sample_folds: int = Field(default=5, ge=2, le=50, description="cross-validation folds "
                                   "of the real-vs-synthetic classifier")
     self_bleu_sample: int = Field(default=100, ge=2, le=100_000, description="hypotheses of "
-                                  "Self-BLEU (each against the other sampled texts)")
+                                  "Self-BLEU (each against the other sampled texts); a dataset "
+                                  "with fewer texts gets NaN")
     bootstrap_resamples: int = Field(default=200, ge=10, le=100_000)
     bootstrap_level: float = Field(default=0.95, gt=0.5, lt=1)
     mauve_resamples: int = Field(default=20, ge=0, le=10_000, description="bootstrap "
                                  "resamples of MAUVE (each one more MAUVE run; 0 = no interval)")
+
+
+class ClaimsSpec(Strict):
+    """`make verify`: how the paper's claims are tested (report/claim_checks.py, claim_curves.py;
+    docs/claims.md). A verdict is PASS or FAIL only when its effect clears its uncertainty."""
+
+    level: float = Field(default=0.95, gt=0.5, lt=1, description="confidence level of every "
+                         "claim test (TOST uses 1 - 2(1 - level))")
+    same_margin: float = Field(default=0.03, gt=0, le=1, description="claim 3: equivalence "
+                               "margin of 'stays the same' and 'does not improve'")
+    curve_margin: float = Field(default=0.05, gt=0, le=1, description="claim 5: a top-p point "
+                                "lies on the temperature curve if its distance stays below this")
+    worst_share: float = Field(default=0.667, gt=0, le=1, description="claim 2: 'among the "
+                               "worst' = below at least this share of the other models")
+    min_temperatures: int = Field(default=4, ge=4, le=100, description="claim 6: temperature "
+                                  "points a model needs for the curvature test")
+    draws: int = Field(default=2000, ge=100, le=1_000_000, description="parametric bootstrap "
+                       "draws (claims 4, 5, 6)")
 
 
 class LabelsSpec(Strict):

@@ -62,6 +62,11 @@ def reference_metrics_file(domain: str) -> Path:
     return metrics_dir(domain) / "reference.json"
 
 
+def sized_reference_metrics_file(domain: str, n: int) -> Path:
+    """The reference row at the synthetic datasets' size n (R-train draws of n texts)."""
+    return metrics_dir(domain) / f"reference_n{n}.json"
+
+
 def human_labels_dir() -> Path:
     """People's labels of samples of the synthetic datasets (`make label-export` /
     `make label-import`); not a DVC output: nothing in the pipeline can recompute them."""

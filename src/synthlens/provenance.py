@@ -1,5 +1,5 @@
 """What a metrics file was computed from: code version, the params it used and their hash,
-packages, encoders, device."""
+packages, encoders, device; and the hash of the code behind a cached result (code_sha256)."""
 from __future__ import annotations
 
 import hashlib
@@ -7,19 +7,43 @@ import json
 import platform
 import subprocess
 from importlib import metadata
+from pathlib import Path
 
 from .config import Params
 
 PACKAGES = ("torch", "transformers", "datasets", "mauve-text", "dvc", "numpy", "synthlens")
+PACKAGE_DIR = Path(__file__).resolve().parent  # src/synthlens
+# What "+dirty" means: the code (not the results a run rewrites) differs from the commit.
+CODE_PATHS = ("src", "pyproject.toml", "requirements.lock")
+
+
+def code_sha256(*parts: str) -> str:
+    """sha256 over the source files of src/synthlens/<part> (a module or a whole room), path and
+    content, in a fixed order. A cached result keyed by it is recomputed when that code
+    changes. The parts are the code deps dvc.yaml declares for the stage (tests check both
+    agree), so the stage reruns exactly when its keys change."""
+    digest = hashlib.sha256()
+    for part in sorted(parts):
+        path = PACKAGE_DIR / part
+        if not path.exists():
+            raise FileNotFoundError(f"code_sha256: no {path}")
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def git_commit() -> str:
+    """HEAD, with "+dirty" when the code (CODE_PATHS) differs from it; "unknown" without git
+    (the container: code_sha256 in each result identifies the code there)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=5)
         commit = out.stdout.strip() if out.returncode == 0 else "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                *CODE_PATHS], capture_output=True, text=True,
+                               timeout=5).stdout.strip()
         return commit + ("+dirty" if dirty and commit != "unknown" else "")
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"

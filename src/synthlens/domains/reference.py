@@ -3,13 +3,15 @@
 Local files and hub datasets both go through datasets.load_dataset (local files after
 local_files has read them and named any broken line; a streaming hub domain through
 streamed, which reads only its named splits); the builtin domains are written by builtin and
-then read back through the same code.
+then read back through the same code. Whatever the source, R-test loses the texts R-train
+holds (dedup).
 """
 from __future__ import annotations
 
 from ..config import DomainSpec
 from ..hub import is_offline, missing_hint
 from .builtin import make_split
+from .dedup import drop_test_copies
 from .local_files import DataError, check_local, label_id
 from .streamed import load_streamed
 
@@ -137,6 +139,10 @@ def load_reference(spec: DomainSpec, name: str, seed: int) -> tuple[list[dict], 
         _check_labels(test_split, spec, name, spec.test_split)
     if spec.max_train and len(train_split) > spec.max_train:
         train_split = train_split.shuffle(seed=seed).select(range(spec.max_train))
+    # against the train rows actually used, and before the test cap, so it is still met
+    test_split = drop_test_copies(train_split, test_split, spec.text_field, name)
+    if len(test_split) == 0:
+        raise DataError(f"domains.{name}: every R-test text also occurs in R-train")
     if spec.max_test and len(test_split) > spec.max_test:
         test_split = test_split.shuffle(seed=seed).select(range(spec.max_test))
     train = _to_rows(train_split, spec, name, spec.train_split)

@@ -12,7 +12,8 @@ well (high zero-shot accuracy far above the majority share) may have seen it in 
 Token ids follow prompts.prompt_token_ids (one BOS policy for every backend). The context and
 the continuation are split as lm-evaluation-harness does: trailing whitespace of the context
 moves to the continuation, the pair is tokenized whole, and the continuation is what follows
-the context's own tokens, so "label: positive" is scored as the model would have written it.
+the context's own tokens, so "label: positive" is scored as the model would have written it;
+a context that ends without whitespace ("label:", "[/INST]") gets one space before the label.
 """
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ def pair_ids(tok, *, context: str, continuation: str) -> tuple[list[int], list[i
     """(context ids, continuation ids) of a model input (chat template already applied as
     text) and the phrase that follows it; context ids as prompts.prompt_token_ids gives them."""
     stripped = context.rstrip()
-    continuation = context[len(stripped):] + continuation
+    # lm-evaluation-harness's target delimiter: the label is a word of its own after the
+    # context ("label:" + " negative"), never glued to it ("label:negative" is n/e/gative)
+    delimiter = context[len(stripped):] or ("" if continuation[:1].isspace() else " ")
+    continuation = delimiter + continuation
     ctx = prompt_token_ids(tok, stripped)
     whole = prompt_token_ids(tok, stripped + continuation)
     cont = whole[len(ctx):] if whole[:len(ctx)] == ctx else []

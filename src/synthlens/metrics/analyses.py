@@ -4,31 +4,25 @@ SVD as a second featurizer), leakage and self-duplicates, a real-vs-synthetic tw
 diversity measures robust to length and tokenizer, bootstrap intervals of the five
 characteristics, and per-label views. Names match the metrics JSON and report/beyond.py.
 
-Bootstrap intervals, each at analyses.bootstrap_level:
-  - faithfulness: resampling S's per-sample agreement with the reference classifier;
-  - complexity: resampling S's held-out part (the split of the first classifier seed);
-  - performance: resampling R-test's per-sample correctness (resampling S itself would mean
-    one more fine-tuning per resample);
-  - diversity: seeded reorderings of S (the k-token budget then covers other texts; a draw
-    with replacement would repeat texts, which biases distinct-n down);
-  - MAUVE: analyses.mauve_resamples resamples of S's features, each against its own reference
-    subsample (0 = no interval).
+Bootstrap intervals, each at analyses.bootstrap_level: see metrics/intervals.py (what each
+covers; diversity's and MAUVE's points become the means of their draws) and docs/intervals.md.
 """
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..config import Params
-from .bootstrap import bootstrap_ci, mean_ci
+from . import intervals
 from .characteristics import budgeted_tokens, conformity, distinct_n
-from .diversity_more import compression_ratio, diversity_per_label, self_bleu
+from .diversity_more import compression_ratio_at_budget, diversity_per_label, self_bleu
 from .leakage import leakage
 from .per_label import confusion, faithfulness_per_label
-from .second_opinion import TfidfClassifier, scores, tfidf_classifier, tfidf_svd_features
+from .second_opinion import TfidfClassifier, scores, tfidf_classifier
+from .tfidf_svd import TfidfSvd
 from .two_sample import two_sample_auc
 
 
@@ -41,6 +35,14 @@ class Reference:
     test_labels: list[int]
     label_names: list[str]
     tfidf: TfidfClassifier          # the second backbone trained on R-train
+    _svd: dict = field(default_factory=dict, repr=False)
+
+    def svd(self, dim: int, seed: int) -> TfidfSvd:
+        """The second featurizer, fit on R-train at the first call and kept: once per domain,
+        not once per dataset."""
+        if (dim, seed) not in self._svd:
+            self._svd[dim, seed] = TfidfSvd.fit(self.train_texts, dim=dim, seed=seed)
+        return self._svd[dim, seed]
 
 
 def reference(train_rows: list[dict], test_rows: list[dict], label_names: list[str],
@@ -50,10 +52,6 @@ def reference(train_rows: list[dict], test_rows: list[dict], label_names: list[s
                      [r["label"] for r in test_rows], list(label_names),
                      tfidf_classifier(train_texts=train_texts, train_labels=train_labels,
                                       seed=seed))
-
-
-def _ci(name: str, ci: tuple[float, float]) -> dict[str, float]:
-    return {f"{name}_ci_low": ci[0], f"{name}_ci_high": ci[1]}
 
 
 def _distinct_1(tokens: list[list[str]], order, k: int) -> float:
@@ -78,53 +76,45 @@ def diversity_measures(params: Params, texts: list[str], labels: Sequence[int],
         return _distinct_1(tokens, order, per_label_k)
 
     per, mean = diversity_per_label(texts=texts, labels=list(labels), diversity=by_label)
-    rng = np.random.default_rng(params.seed)
-    draws = np.asarray([_distinct_1(tokens, rng.permutation(len(texts)), e.diversity_tokens)
-                        for _ in range(a.bootstrap_resamples)] if texts else [])
-    draws = draws[~np.isnan(draws)]
-    tail = (1 - a.bootstrap_level) / 2 * 100
-    ci = (tuple(float(v) for v in np.percentile(draws, [tail, 100 - tail])) if draws.size
-          else (float("nan"), float("nan")))
-    return {"compression_ratio": compression_ratio(texts),
+    draws = intervals.diversity_draws(tokens, e.diversity_tokens, a.bootstrap_resamples,
+                                      params.seed)
+    return {"compression_ratio": compression_ratio_at_budget(
+                texts, k=e.diversity_tokens, seed=params.seed, tokenize=tokenize),
             "self_bleu": self_bleu(texts=texts, sample=a.self_bleu_sample, seed=params.seed),
             "diversity_per_label": mean,
-            "diversity_by_label": {str(k): v for k, v in per.items()}, **_ci("diversity", ci)}
+            "diversity_by_label": {str(k): v for k, v in per.items()},
+            **intervals.summarise(params, {"diversity": draws}, points_from_draws=["diversity"])}
 
 
 def second_mauve(params: Params, ref: Reference, texts: list[str]) -> float:
-    """MAUVE on TF-IDF + SVD features (the second featurizer), R-train against S, with the
-    first MAUVE seed only (a second opinion on the ranking, at the cost of one MAUVE run)."""
+    """MAUVE on TF-IDF + SVD features (the second featurizer, fit on R-train once per
+    domain: ref.svd), R-train against S, with the first MAUVE seed only (a second opinion on
+    the ranking, at the cost of one MAUVE run)."""
     e, a = params.evaluate, params.analyses
     written = [t for t in texts if t]
     if len(written) < 2:
         return float("nan")
-    p, q = tfidf_svd_features(reference_texts=ref.train_texts, synthetic_texts=written,
-                              dim=a.svd_dim, seed=params.seed)
-    return conformity(p, q, e.mauve_seeds[:1], e.mauve_samples, e.mauve_scaling_factor)["mauve"]
+    svd = ref.svd(a.svd_dim, params.seed)
+    return conformity(svd.reference_features, svd.transform(written), e.mauve_seeds[:1],
+                      e.mauve_samples, e.mauve_scaling_factor)["mauve"]
 
 
-def mauve_interval(params: Params, reference_features, synthetic_features) -> dict:
-    e, a = params.evaluate, params.analyses
-    n = len(synthetic_features)
-    if a.mauve_resamples == 0 or n < 2:
-        return _ci("mauve", (float("nan"), float("nan")))
-
-    def stat(idx: np.ndarray) -> float:
-        seed = int(idx[0]) + 1000 * int(idx[-1])  # a fresh reference subsample per resample
-        return conformity(reference_features, np.asarray(synthetic_features)[idx], [seed],
-                          e.mauve_samples, e.mauve_scaling_factor)["mauve"]
-
-    return _ci("mauve", bootstrap_ci(stat, n, resamples=a.mauve_resamples,
-                                     level=a.bootstrap_level, seed=params.seed))
+def with_intervals(params: Params, out: dict, draws: dict, points_from_draws=()) -> dict:
+    """out updated with intervals.summarise of the draws, keeping the draws already in out."""
+    more = intervals.summarise(params, draws, points_from_draws=points_from_draws)
+    more[intervals.DRAWS_KEY] = {**out.get(intervals.DRAWS_KEY, {}), **more[intervals.DRAWS_KEY]}
+    out.update(more)
+    return out
 
 
 def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int], *,
-              predicted: np.ndarray, holdout_correct: np.ndarray, test_correct: np.ndarray,
+              predicted: np.ndarray, holdout_correct, test_correct,
               reference_features, synthetic_features, classifier_accuracy: float,
-              tokenize: Callable[[str], list[str]]) -> dict:
+              tokenize: Callable[[str], list[str]], predicted_by_seed=None) -> dict:
     """Every analysis of one synthetic dataset. predicted: the reference classifier's labels
-    for S; holdout_correct / test_correct: the per-sample correctness behind complexity and
-    performance (first classifier seed)."""
+    for S (first classifier seed; predicted_by_seed: every seed's, for the intervals);
+    holdout_correct / test_correct: the per-sample correctness behind complexity and
+    performance, one array per classifier seed (or one array: one seed)."""
     a = params.analyses
     out = {"classifier_accuracy": classifier_accuracy}
     out.update(scores(reference_classifier=ref.tfidf, test_texts=ref.test_texts,
@@ -133,18 +123,19 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
                       seeds=params.classifier.seeds))
     out["mauve_2"] = second_mauve(params, ref, texts)
     out.update(leakage(synthetic_texts=texts, train_texts=ref.train_texts,
-                       test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold))
+                       test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold,
+                       edit_threshold=a.near_edit_threshold))
     out["two_sample_auc"] = two_sample_auc(reference_texts=ref.train_texts,
                                            synthetic_texts=texts, seed=params.seed,
                                            folds=a.two_sample_folds)
     out.update(diversity_measures(params, texts, labels, tokenize))
-    agree = (np.asarray(predicted) == np.asarray(labels)).astype(float)
-    kw = dict(resamples=a.bootstrap_resamples, level=a.bootstrap_level, seed=params.seed)
-    out.update(_ci("faithfulness", mean_ci(agree, **kw)))
-    low, high = mean_ci(holdout_correct, **kw)
-    out.update(_ci("complexity", (1 - high, 1 - low)))
-    out.update(_ci("performance", mean_ci(test_correct, **kw)))
-    out.update(mauve_interval(params, reference_features, synthetic_features))
+    agree = [(np.asarray(p) == np.asarray(labels)).astype(float)
+             for p in (predicted_by_seed if predicted_by_seed is not None else [predicted])]
+    draws = intervals.classifier_draws(params, agreement=agree, holdout_correct=holdout_correct,
+                                       test_correct=test_correct)
+    draws["mauve"] = intervals.mauve_draws(params, reference_features, synthetic_features)
+    with_intervals(params, out, draws, points_from_draws=["mauve"])
+    out[intervals.SEEDS_KEY] = len(agree)
     out["faithfulness_by_label"] = faithfulness_per_label(
         predicted=predicted, labels=labels, label_names=ref.label_names)
     out["confusion"] = confusion(predicted=predicted, labels=labels, label_names=ref.label_names)
@@ -152,9 +143,11 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
 
 
 def real(params: Params, ref: Reference, classifier_accuracy: float,
-         tokenize: Callable[[str], list[str]]) -> dict:
+         tokenize: Callable[[str], list[str]], reference_features=None,
+         test_features=None) -> dict:
     """The same analyses for the reference row (R-train against R-test): second opinions,
-    train/test overlap, real-vs-real two-sample AUC (a baseline near 0.5), diversity measures."""
+    train/test overlap, real-vs-real two-sample AUC (a baseline near 0.5), diversity measures;
+    with the R-train and R-test features, MAUVE's interval (its point the mean of the draws)."""
     a = params.analyses
     out = {"classifier_accuracy": classifier_accuracy,
            "classifier_accuracy_2": ref.tfidf.accuracy(ref.test_texts, ref.test_labels)}
@@ -164,15 +157,19 @@ def real(params: Params, ref: Reference, classifier_accuracy: float,
                 holdout_fraction=params.evaluate.holdout_fraction, seeds=params.classifier.seeds)
     out["complexity_2"], out["complexity_2_std"] = cx["complexity_2"], cx["complexity_2_std"]
     e = params.evaluate
-    p, q = tfidf_svd_features(reference_texts=ref.train_texts, synthetic_texts=ref.test_texts,
-                              dim=a.svd_dim, seed=params.seed)
-    out["mauve_2"] = conformity(p, q, e.mauve_seeds[:1], e.mauve_samples,
+    svd = ref.svd(a.svd_dim, params.seed)
+    out["mauve_2"] = conformity(svd.reference_features, svd.transform(ref.test_texts),
+                                e.mauve_seeds[:1], e.mauve_samples,
                                 e.mauve_scaling_factor)["mauve"]
     out.update(leakage(synthetic_texts=ref.train_texts, train_texts=[],
-                       test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold))
+                       test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold,
+                       edit_threshold=a.near_edit_threshold))
     out["leak_exact_train"] = out["leak_near_train"] = float("nan")  # R-train against itself
     out["two_sample_auc"] = two_sample_auc(reference_texts=ref.test_texts,
                                            synthetic_texts=ref.train_texts, seed=params.seed,
                                            folds=a.two_sample_folds)
     out.update(diversity_measures(params, ref.train_texts, ref.train_labels, tokenize))
+    if reference_features is not None and test_features is not None:
+        with_intervals(params, out, {"mauve": intervals.mauve_draws(
+            params, reference_features, test_features)}, points_from_draws=["mauve"])
     return out

@@ -1,6 +1,9 @@
 """Bootstrap confidence intervals for the characteristics: a generic percentile bootstrap over
 sample indices, a vectorised one for means of per-sample values (e.g. 0/1 correctness behind
-faithfulness), and the interval tests verify's 'inside the interval' verdicts need.
+faithfulness), a two-stage one over classifier seeds and samples, the percentile interval of a
+set of draws, the draws of a mean over independent units (domains) from each unit's own draws,
+and the interval tests verify's 'inside the interval' verdicts need. docs/intervals.md says
+what each interval of the metrics files covers.
 """
 from __future__ import annotations
 
@@ -77,3 +80,71 @@ def contains(ci: tuple[float, float], value: float) -> bool:
     if not _valid(ci) or math.isnan(value):
         return False
     return ci[0] <= value <= ci[1]
+
+
+def percentile_interval(draws: Sequence[float], level: float) -> tuple[float, float]:
+    """The (1-level)/2 and (1+level)/2 percentiles of the draws, NaN draws left out;
+    (NaN, NaN) when none is left."""
+    _check(1, level)
+    x = np.asarray(draws, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return NAN_CI
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(x, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def seed_sample_draws(per_seed: Sequence[Sequence[float]], *, paired: bool,
+                      resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """Bootstrap draws of the mean over classifier seeds of each seed's mean per-sample value
+    (e.g. 0/1 correctness), resampling both stages: the seeds with replacement, then the
+    samples within each (Davison & Hinkley 1997, sec. 3.8; resampling both stages errs on the
+    wide side). paired: every seed scored the same samples (one index draw serves all seeds);
+    otherwise each seed has its own samples (e.g. its own held-out split). With one seed this
+    is the plain bootstrap of a mean, conditional on that one trained classifier.
+
+    NaN values are dropped per seed; seeds left without values are left out; an empty array
+    when none is left."""
+    _check(resamples, level=0.5)
+    seeds = [np.asarray(v, dtype=float) for v in per_seed]
+    if paired:
+        if len({s.size for s in seeds}) > 1:
+            raise ValueError("paired seeds must score the same samples")
+        keep = ~np.any([np.isnan(s) for s in seeds], axis=0) if seeds else None
+        seeds = [s[keep] for s in seeds]
+    else:
+        seeds = [s[~np.isnan(s)] for s in seeds]
+    seeds = [s for s in seeds if s.size]
+    if not seeds:
+        return np.zeros(0)
+    rng = np.random.default_rng(seed)
+    k = len(seeds)
+    chosen = rng.integers(0, k, size=(resamples, k)) if k > 1 else np.zeros((resamples, 1), int)
+
+    def seed_means() -> np.ndarray:
+        """[b, j]: seed j's mean in draw b, from multinomial counts of its samples"""
+        if paired:  # one draw of the shared samples serves every seed
+            return counts @ np.stack(seeds).T / n
+        return np.stack([rng.multinomial(s.size, np.full(s.size, 1 / s.size),
+                                         size=resamples) @ s / s.size for s in seeds], axis=1)
+
+    if paired:
+        n = seeds[0].size
+        counts = rng.multinomial(n, np.full(n, 1 / n), size=resamples)
+    # each pick of a seed gets its own draw of its samples (unless they are shared)
+    picks = [np.take_along_axis(seed_means(), chosen[:, [j]], axis=1)[:, 0] for j in range(k)]
+    return np.mean(picks, axis=0)
+
+
+def mean_of_unit_draws(draws_by_unit: Sequence[Sequence[float]]) -> np.ndarray:
+    """Draws of the mean over independent units (e.g. domains), each unit with its own i.i.d.
+    bootstrap draws: draw b of the mean is the mean of every unit's draw b (independent units
+    make any pairing a valid joint draw), over as many draws as the unit with the fewest has.
+    NaN draws stay NaN (a unit without a value makes the mean undefined). Empty when a unit
+    has no draws."""
+    units = [np.asarray(d, dtype=float) for d in draws_by_unit]
+    if not units or min(u.size for u in units) == 0:
+        return np.zeros(0)
+    b = min(u.size for u in units)
+    return np.mean([u[:b] for u in units], axis=0)

@@ -117,6 +117,25 @@ def stratified_split(labels: Sequence[int], holdout_fraction: float,
     return sorted(train), sorted(holdout)
 
 
+def stratified_subsample(labels: Sequence[int], n: int, seed: int) -> list[int]:
+    """n indices drawn without replacement, each label's share kept (largest remainders get
+    the rounding); the real-data row at a synthetic dataset's size draws R-train with it."""
+    if not 0 < n <= len(labels):
+        raise ValueError(f"cannot draw {n} of {len(labels)} examples")
+    rng = random.Random(seed)
+    by_label: dict[int, list[int]] = {}
+    for i, y in enumerate(labels):
+        by_label.setdefault(int(y), []).append(i)
+    exact = {y: n * len(idx) / len(labels) for y, idx in by_label.items()}
+    take = {y: int(q) for y, q in exact.items()}
+    for y in sorted(exact, key=lambda y: (take[y] - exact[y], y))[:n - sum(take.values())]:
+        take[y] += 1
+    out = []
+    for y in sorted(by_label):
+        out.extend(rng.sample(by_label[y], take[y]))
+    return sorted(out)
+
+
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
     arr = np.asarray([v for v in values if v is not None], dtype=float)
     if arr.size == 0 or np.all(np.isnan(arr)):

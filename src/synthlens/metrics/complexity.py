@@ -20,6 +20,14 @@ class SplitScores:
     performance: float
     holdout_correct: np.ndarray
     test_correct: np.ndarray
+    test_top_share: float = float("nan")   # share of extra_test given the most predicted label
+
+
+def top_class_share(predicted: np.ndarray) -> float:
+    """The share of predictions that go to the most predicted label (1.0: a classifier that
+    predicts one class); NaN for no predictions."""
+    predicted = np.asarray(predicted)
+    return float(np.bincount(predicted).max() / predicted.size) if predicted.size else float("nan")
 
 
 def split_scores(params: Params, texts: list[str], labels: list[int], num_labels: int,
@@ -32,15 +40,16 @@ def split_scores(params: Params, texts: list[str], labels: list[int], num_labels
         [labels[i] for i in train_idx], num_labels, seed, desc, device=device)
     max_len = params.classifier.max_length
 
-    def correct(xs: list[str], ys: list[int]) -> np.ndarray:
-        if not xs:
-            return np.zeros(0, dtype=float)
-        return (classifier.predict(model, tok, xs, max_len) == np.asarray(ys)).astype(float)
+    def predicted(xs: list[str]) -> np.ndarray:
+        return classifier.predict(model, tok, xs, max_len) if xs else np.zeros(0, dtype=int)
 
-    hold = correct([texts[i] for i in hold_idx], [labels[i] for i in hold_idx])
-    test = correct(*extra_test) if extra_test else np.zeros(0, dtype=float)
+    hold = (predicted([texts[i] for i in hold_idx]) ==
+            np.asarray([labels[i] for i in hold_idx])).astype(float)
+    test_pred = predicted(extra_test[0]) if extra_test else np.zeros(0, dtype=int)
+    test = (test_pred == np.asarray(extra_test[1])).astype(float) if extra_test else test_pred
     return SplitScores(1 - float(hold.mean()) if hold.size else float("nan"),
-                       float(test.mean()) if test.size else float("nan"), hold, test)
+                       float(test.mean()) if test.size else float("nan"), hold,
+                       test.astype(float), top_class_share(test_pred))
 
 
 def split_complexity(params: Params, texts: list[str], labels: list[int], num_labels: int,

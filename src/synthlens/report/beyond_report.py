@@ -53,11 +53,16 @@ def _key(params: Params):
 # ---------------------------------------------------------------- robustness
 def second_opinion_run(run: RunData) -> RunData:
     """A copy of the run whose faithfulness, complexity, performance and MAUVE are the second
-    backbone's / featurizer's values (their stds the second stds, no intervals)."""
+    backbone's / featurizer's values (their stds the second stds, no intervals: neither the
+    per-dataset ones nor the bootstrap draws a mean over domains would get one from)."""
     nan = float("nan")
     rows = []
     for r in run.rows:
         r = dict(r)
+        boot = r.get("bootstrap") or {}
+        r["bootstrap"] = {"level": boot.get("level"),
+                          "draws": {c: d for c, d in (boot.get("draws") or {}).items()
+                                    if c not in SECOND_KEYS}}
         for c, second in SECOND_KEYS.items():
             r[c] = r.get(second, nan)
             r[f"{c}_std"] = r.get(f"{second}_std", nan)

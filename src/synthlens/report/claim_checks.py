@@ -1,9 +1,10 @@
-"""The paper's six claims as executable checks, one function per claim, over Table 2's means
-of this run (claims.Means).
+"""The paper's claims 1-3 as statistical checks over Table 2's means of this run (claims.Means),
+and evaluate_claims, which runs all six (claims 4-6 are in claim_curves.py).
 
-Each check returns a ClaimResult: a verdict, PASS, FAIL or NOT RUN (the run lacks the models or
-decodings the claim is about), the operationalisation in words, and the numbers behind it.
-Every number is a mean over domains, the same as in Table 2 (report stage).
+Each check returns a ClaimResult whose verdict comes from its Tests (claim_stats.verdict_of):
+PASS when every test is decided for the claim, FAIL when one is decided against it,
+INCONCLUSIVE otherwise, NOT RUN when the run lacks the models or decodings the claim is about.
+Every number is a mean over domains, the same as in Table 2; each carries its standard error.
 """
 from __future__ import annotations
 
@@ -11,13 +12,36 @@ import math
 import re
 
 from ..config import Params
-from .claims import (FAIL, NOT_RUN, PASS, SAME_TOL, TOPP_TOL, WORST_SHARE, ClaimResult, Means,
-                     majority)
-from .rundata import INSTRUCT_SUFFIX, RunData
+from .claim_curves import claim4, claim5, claim6
+from .claim_stats import (NOT_RUN, decided_share, equivalence, mean_difference,
+                          non_superiority, unit_outcomes, verdict_of)
+from .claims import ClaimResult, Means
+from .rundata import INSTRUCT_SUFFIX, LABELS, RunData
 from .tabular import Table, is_number
 
 LLAMA = re.compile(r"^llama-(\d+(?:_\d+)?b)$", re.IGNORECASE)
 LLAMA2 = re.compile(r"^llama-2-(\d+(?:_\d+)?b)$", re.IGNORECASE)
+NAN = float("nan")
+
+
+def differences(units: list[tuple[str, str, dict, dict]], c: str
+                ) -> tuple[list[float], list[float]]:
+    """b − a of characteristic c per comparison (name, decoding, a, b) that has both values,
+    and its standard error sqrt(se_a² + se_b²) (independent datasets)."""
+    ds, ses = [], []
+    for _, _, a, b in units:
+        if is_number(a[c], b[c]):
+            ds.append(b[c] - a[c])
+            ses.append(math.hypot(a[f"{c}_se"], b[f"{c}_se"]))
+    return ds, ses
+
+
+def _mark(d: float, se: float, level: float, sign: int) -> str:
+    """One comparison's cell: Δ ± se and whether its own z-test decides it."""
+    if not is_number(d):
+        return "—"
+    out = unit_outcomes([d], [se], level, sign)[0]
+    return f"{d:+.3f} ± {se:.3f} ({out})" if is_number(se) else f"{d:+.3f} (no se)"
 
 
 # ------------------------------------------------------------------------ claim 1
@@ -35,16 +59,23 @@ def instruct_pairs(means: Means) -> list[tuple[str, str]]:
 
 
 def _group_mean(means: Means, models: list[str], decoding: str) -> dict | None:
-    rows = [means.get(m, decoding) for m in models]
-    rows = [r for r in rows if r is not None]
+    """The mean of several models' rows at one decoding; its se = sqrt(Σ se²)/k."""
+    rows = [r for r in (means.get(m, decoding) for m in models) if r is not None]
     if not rows:
         return None
     out = {"domains": rows[0]["domains"] if all(r["domains"] == rows[0]["domains"]
                                                  for r in rows) else None}
     for c in ("faithfulness", "diversity", "mauve"):
-        vals = [r[c] for r in rows]
-        out[c] = sum(vals) / len(vals) if all(is_number(v) for v in vals) else float("nan")
+        vals, ses = [r[c] for r in rows], [r[f"{c}_se"] for r in rows]
+        ok = all(is_number(v) for v in vals)
+        out[c] = sum(vals) / len(vals) if ok else NAN
+        out[f"{c}_se"] = (math.sqrt(sum(s * s for s in ses)) / len(ses)
+                          if ok and all(is_number(s) for s in ses) else NAN)
     return out
+
+
+CLAIM1_PARTS = [("faithfulness", +1, "more faithful"), ("diversity", -1, "less diverse"),
+                ("mauve", -1, "less conform")]
 
 
 def claim1(means: Means) -> ClaimResult:
@@ -53,8 +84,11 @@ def claim1(means: Means) -> ClaimResult:
     op = ("For every vanilla/instruct pair sharing a base (the instruct model's name minus "
           "-chat/-instruct is the vanilla model's name; zero-shot models only) and every "
           "decoding both ran (same temperature and top-p): Δ = instruct − vanilla of the means "
-          "over domains. Holds if Δ faithfulness > 0, Δ diversity < 0 and Δ conformity < 0 "
-          "each in a majority of the comparisons that have the value.")
+          "over domains. Per characteristic, a z-test on the mean Δ over these comparisons "
+          "(its standard error from each value's bootstrap interval and seed std): holds if "
+          "its interval lies above 0 for faithfulness and below 0 for diversity and "
+          "conformity, and no single comparison is decided the other way. PASS if all three "
+          "hold, FAIL if one is decided against the claim.")
     units = []
     if pairs:
         for v, i in pairs:
@@ -76,25 +110,21 @@ def claim1(means: Means) -> ClaimResult:
                "the same decodings and domains" if not (vanilla and instruct) else
                "no decoding was run by both sides on the same domains")
         return ClaimResult(1, NOT_RUN, op, why)
-    t = Table("claim1", "Claim 1: instruct − vanilla at the same decoding",
-              ["comparison", "decoding", "Δ faithfulness", "Δ diversity", "Δ conformity",
-               "more faithful", "less diverse", "less conform"])
-    checks = {"faithfulness": [], "diversity": [], "mauve": []}
+    level = means.level
+    t = Table("claim1", "Claim 1: instruct − vanilla at the same decoding (Δ ± se, and each "
+              "comparison's own z-test)", ["comparison", "decoding"] +
+              [f"Δ {LABELS[c]}" for c, _, _ in CLAIM1_PARTS])
     for name, dec, a, b in units:
-        d = {c: b[c] - a[c] if is_number(a[c], b[c]) else float("nan") for c in checks}
-        flags = {"faithfulness": d["faithfulness"] > 0, "diversity": d["diversity"] < 0,
-                 "mauve": d["mauve"] < 0}
-        for c in checks:
-            if is_number(d[c]):
-                checks[c].append(flags[c])
-        t.rows.append([name, dec, d["faithfulness"], d["diversity"], d["mauve"]] +
-                      [("yes" if flags[c] else "no") if is_number(d[c]) else "—" for c in checks])
-    held = {c: majority(f) for c, f in checks.items()}
-    parts = [f"{word}: {sum(checks[c])}/{len(checks[c])}" for c, word in
-             (("faithfulness", "more faithful"), ("diversity", "less diverse"),
-              ("mauve", "less conform"))]
-    verdict = PASS if all(held.values()) else FAIL
-    return ClaimResult(1, verdict, op, "; ".join(parts) + " comparisons", [t])
+        t.rows.append([name, dec] + [
+            _mark(b[c] - a[c] if is_number(a[c], b[c]) else NAN,
+                  math.hypot(a[f"{c}_se"], b[f"{c}_se"]), level, sign)
+            for c, sign, _ in CLAIM1_PARTS])
+    tests = [mean_difference(f"Δ {LABELS[c]} ({word}: {'> 0' if sign > 0 else '< 0'})",
+                             *differences(units, c), level, sign)
+             for c, sign, word in CLAIM1_PARTS]
+    reason = "; ".join(f"{word}: {tt.outcome}" for (_, _, word), tt in zip(CLAIM1_PARTS, tests))
+    return ClaimResult(1, verdict_of(tests), op, reason + f" ({len(units)} comparisons)", [t],
+                       tests=tests)
 
 
 # ------------------------------------------------------------------------ claim 2
@@ -108,51 +138,52 @@ def chatgpt_models(means: Means) -> list[str]:
     return out
 
 
+# (characteristic, sign of "ChatGPT − rival" the claim expects, words, share needed or None)
+CLAIM2_PARTS = [("faithfulness", +1, "very faithful", None),
+                ("complexity", -1, "simple", None), ("diversity", -1, "not diverse", None),
+                ("mauve", -1, "not conform", None), ("performance", -1, "among the worst", "w")]
+
+
 def claim2(means: Means) -> ClaimResult:
-    op = ("ChatGPT = a zero-shot model named *chatgpt* or served as gpt-3.5-* by the API. At "
-          "each decoding, against every other zero-shot model of the run (means over domains), "
-          "the share of those models it beats: very faithful = higher faithfulness than at "
-          "least half; simple = lower complexity than at least half; not diverse / not conform "
-          "= lower diversity / conformity than at least half; performs among the worst = lower "
-          f"performance than at least {WORST_SHARE:.0%}. Holds at a decoding if all five do; "
-          "PASS if it holds at a majority of decodings.")
+    worst = means.params.claims.worst_share
+    op = ("ChatGPT = a zero-shot model named *chatgpt* or served as gpt-3.5-* by the API. "
+          "Comparisons: ChatGPT against every other zero-shot model of the run at each decoding "
+          "both ran on the same domains (means over domains), each decided by its own z-test "
+          "on the difference. very faithful = decided higher faithfulness than at least half "
+          "of the comparisons; simple / not diverse / not conform = decided lower complexity / "
+          "diversity / conformity than at least half; performs among the worst = decided lower "
+          f"performance than at least {worst:.0%}. A part holds when the decided share reaches "
+          "its need, is contradicted when it cannot reach it even if every undecided "
+          "comparison went its way. PASS if all five hold, FAIL if one is contradicted.")
     targets = chatgpt_models(means)
     if not targets:
         return ClaimResult(2, NOT_RUN, op, "this run has no ChatGPT model")
-    t = Table("claim2", "Claim 2: share of the other models ChatGPT is above (↑) or below (↓)",
-              ["model", "decoding", "others", "faithfulness ↑", "complexity ↓", "diversity ↓",
-               "conformity ↓", "performance ↓", "all hold"])
-    results = []
+    units = []
     for target in targets:
         others = [m for m in means.zero_shot() if m != target]
         for dec in means.params.grid.decodings:
             me = means.get(target, dec)
-            rivals = [r for r in (means.get(m, dec) for m in others) if means.comparable(me, r)]
-            if me is None or len(rivals) < 2:
-                continue
-
-            def share(c, above):
-                vals = [r[c] for r in rivals if is_number(r[c])]
-                if not vals or not is_number(me[c]):
-                    return float("nan")
-                return sum((me[c] > v) if above else (me[c] < v) for v in vals) / len(vals)
-
-            s = {"faithfulness": share("faithfulness", True),
-                 "complexity": share("complexity", False),
-                 "diversity": share("diversity", False), "mauve": share("mauve", False),
-                 "performance": share("performance", False)}
-            need = {"faithfulness": 0.5, "complexity": 0.5, "diversity": 0.5, "mauve": 0.5,
-                    "performance": WORST_SHARE}
-            ok = all(is_number(s[c]) and s[c] >= need[c] for c in s)
-            results.append(ok)
-            t.rows.append([target, dec, len(rivals)] + [s[c] for c in s] +
-                          ["yes" if ok else "no"])
-    if not results:
-        return ClaimResult(2, NOT_RUN, op, "ChatGPT is in the run but fewer than two other "
-                           "models ran the same decodings and domains", [t])
-    verdict = PASS if majority(results) else FAIL
-    return ClaimResult(2, verdict, op, f"all five hold at {sum(results)}/{len(results)} "
-                       "decodings", [t])
+            rivals = [(m, means.get(m, dec)) for m in others]
+            units += [(f"{target} vs {m}", dec, r, me) for m, r in rivals
+                      if means.comparable(me, r)]
+    if len(units) < 2:
+        return ClaimResult(2, NOT_RUN, op, "ChatGPT is in the run but fewer than two "
+                           "comparisons with other models on the same decodings and domains")
+    level = means.level
+    t = Table("claim2", "Claim 2: ChatGPT − other model at the same decoding (Δ ± se, and each "
+              "comparison's own z-test)", ["comparison", "decoding"] +
+              [f"Δ {LABELS[c]}" for c, *_ in CLAIM2_PARTS])
+    for name, dec, a, b in units:
+        t.rows.append([name, dec] + [
+            _mark(b[c] - a[c] if is_number(a[c], b[c]) else NAN,
+                  math.hypot(a[f"{c}_se"], b[f"{c}_se"]), level, sign)
+            for c, sign, *_ in CLAIM2_PARTS])
+    tests = [decided_share(f"share decided {word} ({LABELS[c]})", *differences(units, c),
+                           level, sign, worst if need else 0.5)
+             for c, sign, word, need in CLAIM2_PARTS]
+    reason = "; ".join(f"{word}: {tt.outcome} ({tt.note.split(';')[0]})"
+                       for (_, _, word, _), tt in zip(CLAIM2_PARTS, tests))
+    return ClaimResult(2, verdict_of(tests), op, reason, [t], tests=tests)
 
 
 # ------------------------------------------------------------------------ claim 3
@@ -165,203 +196,47 @@ def llama_pairs(means: Means) -> list[tuple[str, str]]:
 
 
 def claim3(means: Means) -> ClaimResult:
+    margin = means.params.claims.same_margin
     op = ("Pairs: llama-<size> and llama-2-<size> (vanilla, zero-shot, same size). At each "
-          "decoding both ran, Δ = Llama-2 − Llama of the means over domains. Holds if "
-          f"conformity improves (Δ > {SAME_TOL}), faithfulness stays the same "
-          f"(|Δ| ≤ {SAME_TOL}), and nothing else improves (Δ diversity ≤ {SAME_TOL}, "
-          f"Δ performance ≤ {SAME_TOL}; complexity has no 'better' direction and is shown "
-          "only). PASS if it holds at a majority of the comparisons.")
+          "decoding both ran, Δ = Llama-2 − Llama of the means over domains; the tests are on "
+          "the mean Δ over these comparisons. Conformity improves: z-test, its interval above "
+          f"0. Faithfulness stays the same: equivalence test (TOST) with margin ±{margin:g}, "
+          "its (1 − 2α) interval inside the margin (contradicted when the level interval lies "
+          f"wholly outside). Nothing else improves: diversity and performance stay below "
+          f"+{margin:g} (the upper half of TOST; complexity has no 'better' direction and is "
+          "shown only). PASS if all four hold, FAIL if one is decided against the claim.")
     pairs = llama_pairs(means)
     if not pairs:
         return ClaimResult(3, NOT_RUN, op, "this run has no Llama / Llama-2 pair of the same "
                            "size")
-    t = Table("claim3", "Claim 3: Llama-2 − Llama at the same decoding",
-              ["pair", "decoding", "Δ conformity", "Δ faithfulness", "Δ diversity",
-               "Δ performance", "Δ complexity", "holds"])
-    results = []
-    for old, new in pairs:
-        for dec in means.params.grid.decodings:
-            a, b = means.get(old, dec), means.get(new, dec)
-            if not means.comparable(a, b):
-                continue
-            d = {c: b[c] - a[c] if is_number(a[c], b[c]) else float("nan")
-                 for c in ("mauve", "faithfulness", "diversity", "performance", "complexity")}
-            if not is_number(d["mauve"], d["faithfulness"]):
-                continue
-            ok = (d["mauve"] > SAME_TOL and abs(d["faithfulness"]) <= SAME_TOL and
-                  all(not is_number(d[c]) or d[c] <= SAME_TOL for c in ("diversity", "performance")))
-            results.append(ok)
-            t.rows.append([f"{new} vs {old}", dec] + [d[c] for c in d] +
-                          ["yes" if ok else "no"])
-    if not results:
+    units = [(f"{new} vs {old}", dec, means.get(old, dec), means.get(new, dec))
+             for old, new in pairs for dec in means.params.grid.decodings
+             if means.comparable(means.get(old, dec), means.get(new, dec))]
+    units = [u for u in units if is_number(u[2]["mauve"], u[3]["mauve"],
+                                           u[2]["faithfulness"], u[3]["faithfulness"])]
+    if not units:
         return ClaimResult(3, NOT_RUN, op, "the Llama pairs share no decoding with values on "
-                           "the same domains", [t])
-    return ClaimResult(3, PASS if majority(results) else FAIL, op,
-                       f"holds at {sum(results)}/{len(results)} comparisons", [t])
-
-
-# ------------------------------------------------------------------------ claim 4
-def interpolate(curve: list[tuple[float, float]], x: float) -> float | None:
-    """y of the piecewise-linear curve (ordered by temperature) at x; None outside its x-range.
-    Where the curve passes x several times the highest crossing counts."""
-    ys = []
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        lo, hi = min(x0, x1), max(x0, x1)
-        if lo <= x <= hi:
-            ys.append(y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0))
-    return max(ys) if ys else None
-
-
-def claim4(means: Means) -> ClaimResult:
-    op = ("Falcon-7B = a zero-shot vanilla model whose name starts with 'falcon'. For each "
-          "trade-off (diversity → faithfulness, diversity → conformity) and each other "
-          "zero-shot vanilla model with at least two temperature points: the gap = mean, over "
-          "Falcon's temperature points (top-p 1, means over domains) whose diversity lies in the "
-          "other model's diversity range, of (other model's piecewise-linear curve − Falcon) at "
-          "Falcon's diversity. Falcon is worse on a trade-off if the gap > 0 against a majority "
-          "of the models it could be compared with; PASS if worse on both.")
-    falcons = [m for m in means.zero_shot("vanilla") if m.lower().startswith("falcon")]
-    if not falcons:
-        return ClaimResult(4, NOT_RUN, op, "this run has no Falcon vanilla model")
-    others = [m for m in means.zero_shot("vanilla") if m not in falcons]
-    t = Table("claim4", "Claim 4: other model's curve − Falcon at Falcon's diversity",
-              ["Falcon", "trade-off", "compared with", "points in range", "mean gap",
-               "Falcon worse"])
-    verdicts = {}
-    for falcon in falcons:
-        for y in ("faithfulness", "mauve"):
-            mine = [(r["diversity"], r[y]) for r in means.curve(falcon, "diversity", y)]
-            flags = []
-            for other in others:
-                curve = [(r["diversity"], r[y]) for r in means.curve(other, "diversity", y)]
-                if len(curve) < 2:
-                    continue
-                gaps = [interpolate(curve, px) - py for px, py in mine
-                        if interpolate(curve, px) is not None]
-                if not gaps:
-                    t.rows.append([falcon, f"diversity vs {y}", other, 0, float("nan"), "—"])
-                    continue
-                gap = sum(gaps) / len(gaps)
-                flags.append(gap > 0)
-                t.rows.append([falcon, f"diversity vs {y}", other, len(gaps), gap,
-                               "yes" if gap > 0 else "no"])
-            if flags:
-                verdicts[(falcon, y)] = majority(flags)
-    if not verdicts or {y for _, y in verdicts} != {"faithfulness", "mauve"}:
-        return ClaimResult(4, NOT_RUN, op, "no other vanilla model's temperature curve spans "
-                           "Falcon's diversity on both trade-offs", [t])
-    ok = all(verdicts.values())
-    worse = [f"{f} vs {'conformity' if y == 'mauve' else y}: "
-             f"{'worse' if v else 'not worse'}" for (f, y), v in verdicts.items()]
-    return ClaimResult(4, PASS if ok else FAIL, op, "; ".join(worse), [t])
-
-
-# ------------------------------------------------------------------------ claim 5
-def distance_to_curve(curve: list[tuple[float, float]], p: tuple[float, float]) -> float:
-    """Euclidean distance from p to the polyline through curve (endpoints included)."""
-    best = float("inf")
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        dx, dy = x1 - x0, y1 - y0
-        seg = dx * dx + dy * dy
-        s = 0.0 if seg == 0 else max(0.0, min(1.0, ((p[0] - x0) * dx + (p[1] - y0) * dy) / seg))
-        best = min(best, math.hypot(p[0] - (x0 + s * dx), p[1] - (y0 + s * dy)))
-    return best
-
-
-def _spearman(xs: list[float], ys: list[float]) -> float:
-    from scipy import stats
-
-    if len(xs) < 2 or len(set(xs)) < 2 or len(set(ys)) < 2:
-        return float("nan")
-    if len(xs) == 2:
-        return 1.0 if (xs[1] - xs[0]) * (ys[1] - ys[0]) > 0 else -1.0
-    return float(stats.spearmanr(xs, ys).statistic)
-
-
-def claim5(means: Means) -> ClaimResult:
-    op = ("(a) The top-p point lies on the temperature curve: for every model with at least two "
-          "temperature points (top-p 1) and every top-p < 1 decoding, the Euclidean distance in "
-          "the (diversity, conformity) plane (means over domains; both axes are fractions in "
-          "[0, 1]) from the top-p point to the piecewise-linear curve through the temperature "
-          f"points, ordered by T, must be ≤ {TOPP_TOL} for a majority of the top-p points. "
-          "(b) Temperature drives the trade-offs: diversity rises with temperature "
-          "(Spearman ρ(T, diversity) > 0) for a majority of models. PASS if (a) and (b).")
-    tp = Table("claim5_topp", "Claim 5a: distance of each top-p point to its model's "
-               "temperature curve (diversity, conformity)",
-               ["model", "decoding", "top-p", "T", "diversity", "conformity", "distance",
-                "on curve"])
-    tt = Table("claim5_temperature", "Claim 5b: does diversity rise with temperature?",
-               ["model", "temperatures", "Spearman ρ(T, diversity)", "rises"])
-    near, rises = [], []
-    for model in means.models:
-        curve_rows = means.curve(model, "diversity", "mauve")
-        div_rows = means.curve(model, "diversity", "diversity")
-        if len(div_rows) >= 2:
-            rho = _spearman([r["temperature"] for r in div_rows],
-                            [r["diversity"] for r in div_rows])
-            if is_number(rho):
-                rises.append(rho > 0)
-            tt.rows.append([model, ", ".join(f"{r['temperature']:g}" for r in div_rows), rho,
-                            "yes" if is_number(rho) and rho > 0 else "no"])
-        if len(curve_rows) < 2:
-            continue
-        curve = [(r["diversity"], r["mauve"]) for r in curve_rows]
-        for dec in means.params.grid.decodings:
-            r = means.get(model, dec)
-            if r is None or r["top_p"] >= 1.0 or not is_number(r["diversity"], r["mauve"]):
-                continue
-            dist = distance_to_curve(curve, (r["diversity"], r["mauve"]))
-            near.append(dist <= TOPP_TOL)
-            tp.rows.append([model, dec, r["top_p"], r["temperature"], r["diversity"],
-                            r["mauve"], dist, "yes" if dist <= TOPP_TOL else "no"])
-    if not near:
-        return ClaimResult(5, NOT_RUN, op, "no model has both a top-p < 1 point and a "
-                           "temperature curve of two or more points", [tp, tt])
-    ok = majority(near) and majority(rises)
-    return ClaimResult(5, PASS if ok else FAIL, op,
-                       f"(a) {sum(near)}/{len(near)} top-p points on the curve; (b) diversity "
-                       f"rises with T for {sum(rises)}/{len(rises)} models", [tp, tt])
-
-
-# ------------------------------------------------------------------------ claim 6
-def quadratic(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
-    import numpy as np
-
-    a, b, c = np.polyfit(np.asarray(xs, float), np.asarray(ys, float), 2)
-    return float(a), float(b), float(c)
-
-
-def claim6(means: Means) -> ClaimResult:
-    op = ("For every model with at least three temperature points (top-p 1, means over domains) "
-          "at distinct diversities: least-squares fit conformity = a·diversity² + b·diversity + "
-          "c. Inverted U if a < 0. PASS if a < 0 for a majority of the fitted models. The "
-          "column 'peak inside' says whether the fitted maximum −b/2a lies within the observed "
-          "diversities (informational: with a peak outside, the curve is concave but "
-          "monotone over the range seen).")
-    t = Table("claim6", "Claim 6: quadratic fit of conformity on diversity per model",
-              ["model", "points", "a", "b", "c", "peak at diversity", "peak inside",
-               "inverted U (a < 0)"])
-    flags, skipped = [], []
-    for model in means.models:
-        rows = means.curve(model, "diversity", "mauve")
-        xs = [r["diversity"] for r in rows]
-        if len(set(xs)) < 3:
-            skipped.append(model)
-            continue
-        a, b, c = quadratic(xs, [r["mauve"] for r in rows])
-        peak = -b / (2 * a) if a != 0 else float("nan")
-        inside = is_number(peak) and min(xs) <= peak <= max(xs)
-        flags.append(a < 0)
-        t.rows.append([model, len(rows), a, b, c, peak, "yes" if inside else "no",
-                       "yes" if a < 0 else "no"])
-    if skipped:
-        t.notes.append("Fewer than three temperature points with both values (not fitted): " +
-                       ", ".join(skipped))
-    if not flags:
-        return ClaimResult(6, NOT_RUN, op, "no model has three temperature points with both "
-                           "diversity and conformity", [t])
-    return ClaimResult(6, PASS if majority(flags) else FAIL, op,
-                       f"a < 0 for {sum(flags)}/{len(flags)} fitted models", [t])
+                           "the same domains")
+    level = means.level
+    cols = ["mauve", "faithfulness", "diversity", "performance", "complexity"]
+    t = Table("claim3", "Claim 3: Llama-2 − Llama at the same decoding (Δ ± se)",
+              ["pair", "decoding"] + [f"Δ {LABELS[c]}" for c in cols])
+    for name, dec, a, b in units:
+        t.rows.append([name, dec] + [
+            f"{b[c] - a[c]:+.3f} ± {math.hypot(a[c + '_se'], b[c + '_se']):.3f}"
+            if is_number(a[c], b[c]) else "—" for c in cols])
+    tests = [mean_difference("Δ conformity (improves: > 0)", *differences(units, "mauve"),
+                             level, +1),
+             equivalence("Δ faithfulness (stays the same)", *differences(units, "faithfulness"),
+                         level, margin)]
+    for c in ("diversity", "performance"):
+        ds, ses = differences(units, c)
+        if ds:
+            tests.append(non_superiority(f"Δ {c} (does not improve: < +{margin:g})", ds, ses,
+                                         level, margin))
+    reason = "; ".join(f"{tt.name.split(' (')[0]}: {tt.outcome}" for tt in tests)
+    return ClaimResult(3, verdict_of(tests), op, reason + f" ({len(units)} comparisons)", [t],
+                       tests=tests)
 
 
 # ------------------------------------------------------------------------ all six

@@ -1,106 +1,97 @@
-"""Are the differences behind the claims' verdicts larger than the bootstrap intervals? For the
-claims that compare identifiable datasets (claim 1 with same-base pairs, claims 2 and 3), each
-comparison's two means are tested for overlapping intervals (metrics/bootstrap.overlaps); the
-other claims get one sentence saying where the intervals are. Fills ClaimResult.intervals.
+"""Where the uncertainty behind the claims' verdicts comes from, and the run the verdicts are
+repeated on under the second classifier backbone and MAUVE featurizer.
+
+annotate() fills each ClaimResult.intervals with one sentence: which characteristics the claim
+uses, how many of their values carry a bootstrap interval, a seed std, both, or nothing (a value
+with neither makes every test that needs it undecided). second_run() is the run with the
+*_2 values in place of faithfulness, complexity, performance and conformity; each keeps an
+uncertainty: its own interval and draws (`<c>_2_ci_low/high`, `bootstrap_draws.<c>_2`) where
+the metrics file has them, else the main value's interval and draws moved onto it (the same
+samples, resampled the same way: a stand-in, said so in claims.md), and its own seed std.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..config import Params
-from ..metrics.bootstrap import overlaps
-from .claim_checks import chatgpt_models, instruct_pairs, llama_pairs
+from .claim_checks import evaluate_claims
 from .claims import NOT_RUN, ClaimResult, Means
-from .rundata import LABELS, RunData
+from .rundata import CHARACTERISTICS, LABELS, RunData
+from .tabular import is_number
 
-SHOWN = 6   # overlapping comparisons named per characteristic; the rest are counted
-NO_TEST = ("This verdict rests on {what}, not on one difference between two datasets, so no "
-           "interval test is applied; each dataset's bootstrap interval is in "
-           "table_per_domain.")
+SECOND = {"faithfulness": "faithfulness_2", "complexity": "complexity_2",
+          "performance": "performance_2", "mauve": "mauve_2"}
+USES = {1: ["faithfulness", "diversity", "mauve"], 2: CHARACTERISTICS,
+        3: ["mauve", "faithfulness", "diversity", "performance"],
+        4: ["diversity", "faithfulness", "mauve"], 5: ["diversity", "mauve", "faithfulness",
+                                                       "complexity"],
+        6: ["diversity", "mauve"]}
 
 
-def _ci(row: dict, c: str) -> tuple[float, float]:
+def second_run(run: RunData) -> RunData:
+    """A copy of the run whose faithfulness, complexity, performance and MAUVE are the second
+    backbone's / featurizer's values, each with an uncertainty (see the module text)."""
     nan = float("nan")
-    return row.get(f"{c}_ci_low", nan), row.get(f"{c}_ci_high", nan)
+    rows = []
+    for r in run.rows:
+        r = dict(r)
+        raw = run.raw.get(r.get("path"), {})
+        boot = r.get("bootstrap") or {}
+        draws = dict(boot.get("draws") or {})
+        for c, second in SECOND.items():
+            main, value = r[c], r.get(second, nan)
+            low, high = raw.get(f"{second}_ci_low"), raw.get(f"{second}_ci_high")
+            own = (raw.get("bootstrap_draws") or {}).get(second)
+            if isinstance(own, list):
+                draws[c] = own
+            elif c in draws:
+                draws[c] = [d - main + value for d in draws[c]]
+            if not is_number(low, high):
+                low = value - (main - r.get(f"{c}_ci_low", nan))
+                high = value + (r.get(f"{c}_ci_high", nan) - main)
+            r[c], r[f"{c}_ci_low"], r[f"{c}_ci_high"] = value, low, high
+            r[f"{c}_std"] = r.get(f"{second}_std", nan)
+        r["bootstrap"] = {"level": boot.get("level"), "draws": draws}
+        rows.append(r)
+    return replace(run, rows=rows)
 
 
-def _has(ci: tuple[float, float]) -> bool:
-    return all(isinstance(v, float) and v == v for v in ci)
+def evaluate_second(run: RunData, params: Params) -> list[ClaimResult]:
+    """The six verdicts under the second backbone and featurizer, annotated."""
+    second = second_run(run)
+    return annotate(evaluate_claims(second, params), second, params)
 
 
-def overlap_note(units: list[tuple[str, dict, dict]], characteristics: list[str],
-                 level: float) -> str:
-    """One paragraph: per characteristic, in how many of the comparisons (name, row a, row b)
-    with intervals on both sides the two intervals overlap, naming the first few."""
-    parts, without = [], set()
-    for c in characteristics:
-        tested, inside = 0, []
-        for name, a, b in units:
-            ca, cb = _ci(a, c), _ci(b, c)
-            if not (_has(ca) and _has(cb)):
-                without.add(name)
-                continue
-            tested += 1
-            if overlaps(ca, cb):
-                inside.append(name)
-        if not tested:
-            continue
-        text = f"{LABELS.get(c, c)} {len(inside)} of {tested}"
-        if inside:
-            text += " (" + "; ".join(inside[:SHOWN]) + (
-                f"; and {len(inside) - SHOWN} more" if len(inside) > SHOWN else "") + ")"
-        parts.append(text)
-    if not parts:
-        return ("The metrics files of the datasets compared carry no bootstrap intervals "
-                "(written without params analyses), so whether these differences exceed "
-                "resampling noise is not known here.")
-    note = (f"{level:.0%} bootstrap intervals of the means over domains, propagated as in "
-            "Table 2. Comparisons whose two intervals overlap, i.e. whose difference lies "
-            "inside the intervals and could be resampling noise: " + "; ".join(parts) + ".")
-    if without:
-        note += f" {len(without)} comparison(s) lack an interval on one side and are not counted."
-    return note
-
-
-def _units_claim1(means: Means) -> list[tuple[str, dict, dict]] | None:
-    pairs = instruct_pairs(means)
-    if not pairs:
-        return None   # the group comparison: no two identifiable datasets
-    return [(f"{i} vs {v} at {dec}", means.get(v, dec), means.get(i, dec))
-            for v, i in pairs for dec in means.params.grid.decodings
-            if means.comparable(means.get(v, dec), means.get(i, dec))]
-
-
-def _units_claim2(means: Means) -> list[tuple[str, dict, dict]]:
-    units = []
-    for target in chatgpt_models(means):
-        others = [m for m in means.zero_shot() if m != target]
-        for dec in means.params.grid.decodings:
-            me = means.get(target, dec)
-            rivals = [m for m in others if means.comparable(me, means.get(m, dec))]
-            if me is not None and len(rivals) >= 2:
-                units += [(f"{target} vs {m} at {dec}", me, means.get(m, dec)) for m in rivals]
-    return units
-
-
-def _units_claim3(means: Means) -> list[tuple[str, dict, dict]]:
-    return [(f"{new} vs {old} at {dec}", means.get(old, dec), means.get(new, dec))
-            for old, new in llama_pairs(means) for dec in means.params.grid.decodings
-            if means.comparable(means.get(old, dec), means.get(new, dec))]
+def _sources(means: Means, c: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in means.by.values():
+        if is_number(r[c]):
+            counts[r[f"{c}_se_from"]] = counts.get(r[f"{c}_se_from"], 0) + 1
+    return counts
 
 
 def annotate(results: list[ClaimResult], run: RunData, params: Params) -> list[ClaimResult]:
     """Set each verdict's `intervals` sentence (none for NOT RUN); returns results."""
     means = Means(run, params)
-    level = params.analyses.bootstrap_level
-    compared = {1: (_units_claim1, ["faithfulness", "diversity", "mauve"]),
-                2: (_units_claim2, ["faithfulness", "complexity", "diversity", "mauve",
-                                    "performance"]),
-                3: (_units_claim3, ["mauve", "faithfulness", "diversity", "performance"])}
+    sources = {c: _sources(means, c) for c in CHARACTERISTICS}
     for r in results:
         if r.verdict == NOT_RUN:
             continue
-        units = compared[r.number][0](means) if r.number in compared else None
-        what = ("means over groups of models" if r.number == 1 else
-                "curves or fits over several datasets")
-        r.intervals = (overlap_note(units, compared[r.number][1], level) if units
-                       else NO_TEST.format(what=what))
+        parts, lacking = [], []
+        for c in USES[r.number]:
+            counts = sources[c]
+            total = sum(counts.values())
+            if not total:
+                continue
+            parts.append(f"{LABELS[c]}: " + ", ".join(
+                f"{n} of {total} from {src}" for src, n in sorted(counts.items())))
+            if counts.get("none"):
+                lacking.append(LABELS[c])
+        text = ("Standard errors of the means over domains (Table 2's datasets of the grid) — "
+                + "; ".join(parts) + ".")
+        if lacking:
+            text += (" A value 'from none' has no bootstrap interval and no seed spread (metrics "
+                     "written without params analyses, or a single seed): every test that "
+                     "needs it stays undecided, whatever its size (" + ", ".join(lacking) + ").")
+        r.intervals = text
     return results

@@ -1,26 +1,38 @@
-"""`make compare`: this run's metrics against the committed ones, one line per dataset.
+"""`make compare`: this workspace's results against the committed ones, number by number.
 
-The default profile's metrics files and dvc.lock are committed, so a fresh `make reproduce`
-can be checked against them: for each dataset, the five characteristics as committed and as
-recomputed here, and whether each lies within `compare.tolerance` (absolute, per
-characteristic, in params.yaml). Both sides come from DVC (`dvc.api.metrics_show`), the same
-numbers `dvc metrics diff` shows. Exit status 1 when anything is off: CI uses it to keep the
-committed results from going stale.
+It only speaks about a reproduction. It refuses (exit 2, one line) unless the workspace's
+metrics were computed here (data/.computed-here: `make reproduce` cleared the committed copy)
+and are up to date with this checkout's code and params (`dvc status` lists no changed stage
+that writes them). Then it compares every number of every metrics file and probe file
+(data/metrics/**.json, data/probe/*.json) as committed at REV (git) and as in the workspace,
+each within max(absolute, relative x |committed value|) (params compare.tolerance, with
+per-key overrides), and lists what it did not compare: strings and flags (provenance, ids,
+hashes). Exit 0 when everything is within tolerance, 1 when anything is not.
 """
 from __future__ import annotations
 
+import json
+import math
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Params
-from .rundata import CHARACTERISTICS
-from .tabular import is_number
+
+RESULT_DIRS = ("data/metrics", "data/probe")
+COMPUTED_HERE = Path("data/.computed-here")
+# stages whose outputs compare reads: when dvc status lists one, the files are stale
+RESULT_STAGES = ("generate", "evaluate")
+
+
+class NotAReproduction(Exception):
+    """The workspace holds no results computed here from this checkout: nothing to compare."""
 
 
 @dataclass(frozen=True)
 class Verdict:
-    dataset: str                               # e.g. gpt2-mini/reviews/t1_0, reference/news
-    committed: dict[str, float | None]
-    current: dict[str, float | None]
+    file: str                                  # e.g. data/metrics/reviews/gpt2-mini/t1_0.json
+    compared: int                              # numbers compared
     problems: tuple[str, ...]                  # empty = reproduced within tolerance
 
     @property
@@ -28,97 +40,145 @@ class Verdict:
         return not self.problems
 
 
-def _number(value) -> float | None:
-    """A metric's value, or None where it is missing or NaN (null in the JSON)."""
-    return float(value) if is_number(value) else None
+def flatten(obj, prefix: str = "") -> dict[str, object]:
+    """Nested JSON as {dotted.key[i]: leaf}."""
+    if isinstance(obj, dict):
+        out: dict[str, object] = {}
+        for key, value in obj.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(obj, list):
+        out = {}
+        for i, value in enumerate(obj):
+            out.update(flatten(value, f"{prefix}[{i}]"))
+        return out
+    return {prefix: obj}
 
 
-def _dataset(path: str) -> str:
-    """data/metrics/reviews/gpt2-mini/t1_0.json -> reviews/gpt2-mini/t1_0"""
-    name = path.split("data/metrics/", 1)[-1]
-    return name[:-len(".json")] if name.endswith(".json") else name
+def _leaf_name(key: str) -> str:
+    """info.temperature -> temperature; learning_curve.points[3].accuracy -> accuracy"""
+    return key.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def compare_metrics(committed: dict[str, dict], current: dict[str, dict],
-                    tolerance: dict[str, float]) -> list[Verdict]:
-    """Per metrics file: both sides' characteristics and what is out of tolerance.
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
-    committed / current map a metrics file's path to its JSON content. A characteristic that
-    is NaN (null) on both sides agrees; one that is a number on one side only does not. A
-    file whose params differ from the committed one is not a reproduction of it.
-    """
-    verdicts = []
+
+def allowed(value: float, key: str, tolerance: dict) -> float:
+    """How far a number may move: max(absolute, relative x |value|), per-key overrides first."""
+    spec = {**tolerance, **(tolerance.get("keys") or {}).get(_leaf_name(key), {})}
+    return max(spec["absolute"], spec["relative"] * abs(value))
+
+
+def compare_file(committed: dict | None, current: dict | None,
+                 tolerance: dict) -> tuple[int, list[str], set[str]]:
+    """(numbers compared, problems, names of the leaves not compared) for one file."""
+    if committed is None:
+        return 0, ["not in the committed results (a new dataset?)"], set()
+    if current is None:
+        return 0, ["not computed in this run"], set()
+    old, new = flatten(committed), flatten(current)
+    problems, skipped, compared = [], set(), 0
+    for key in sorted(set(old) | set(new)):
+        if key not in new or key not in old:
+            problems.append(f"{key}: only in the {'committed' if key in old else 'new'} file")
+            continue
+        a, b = old[key], new[key]
+        nan_a = a is None or (_is_number(a) and math.isnan(a))
+        nan_b = b is None or (_is_number(b) and math.isnan(b))
+        if nan_a and nan_b:
+            continue  # NaN (null in the JSON) on both sides agrees
+        if _is_number(a) and _is_number(b) and not (nan_a or nan_b):
+            compared += 1
+            limit = allowed(a, key, tolerance)
+            if abs(a - b) > limit + 1e-12:
+                problems.append(f"{key}: {a:.4g} -> {b:.4g} (moved {b - a:+.3g}, allowed "
+                                f"±{limit:.3g})")
+        elif nan_a or nan_b:  # a value on one side only
+            problems.append(f"{key}: {a} -> {b}")
+        else:
+            skipped.add(_leaf_name(key))
+    return compared, problems, skipped
+
+
+def compare_results(committed: dict[str, dict], current: dict[str, dict],
+                    tolerance: dict) -> tuple[list[Verdict], set[str]]:
+    verdicts, skipped = [], set()
     for path in sorted(set(committed) | set(current)):
-        old, new = committed.get(path), current.get(path)
-        problems: list[str] = []
-        if old is None:
-            problems.append("not in the committed results (new dataset?)")
-        if new is None:
-            problems.append("not computed in this run")
-        old, new = old or {}, new or {}
-        if old and new:
-            old_hash = (old.get("provenance") or {}).get("params_sha256")
-            new_hash = (new.get("provenance") or {}).get("params_sha256")
-            if old_hash and new_hash and old_hash != new_hash:
-                problems.append("params differ from the committed run's")
-            for name in CHARACTERISTICS:
-                a, b = _number(old.get(name)), _number(new.get(name))
-                if a is None and b is None:
-                    continue
-                if a is None or b is None:
-                    problems.append(f"{name}: {a} vs {b}")
-                elif abs(a - b) > tolerance[name] + 1e-12:
-                    problems.append(f"{name} moved {b - a:+.3f} (tolerance {tolerance[name]})")
-        verdicts.append(Verdict(_dataset(path), {k: _number(old.get(k)) for k in CHARACTERISTICS},
-                                {k: _number(new.get(k)) for k in CHARACTERISTICS},
-                                tuple(problems)))
-    return verdicts
+        n, problems, names = compare_file(committed.get(path), current.get(path), tolerance)
+        verdicts.append(Verdict(path, n, tuple(problems)))
+        skipped |= names
+    return verdicts, skipped
 
 
-def _cell(a: float | None, b: float | None) -> str:
-    fmt = lambda v: "  nan" if v is None else f"{v:.3f}"  # noqa: E731
-    return f"{fmt(a)} {'=' if a == b else '→'} {fmt(b)}"
-
-
-def format_table(verdicts: list[Verdict], rev: str) -> str:
-    width = max([len(v.dataset) for v in verdicts] + [7])
-    head = f"{'dataset':<{width}}  " + "  ".join(f"{n:<13}" for n in CHARACTERISTICS) + "  verdict"
-    lines = [f"committed ({rev}) → this run; '=' means identical", head, "-" * len(head)]
+def format_report(verdicts: list[Verdict], skipped: set[str], rev: str) -> str:
+    lines = [f"committed ({rev}) -> this run, every number within max(absolute, relative x "
+             "|value|) (params compare.tolerance)"]
+    width = max([len(v.file) for v in verdicts] + [4])
     for v in verdicts:
-        cells = "  ".join(f"{_cell(v.committed[n], v.current[n]):<13}" for n in CHARACTERISTICS)
-        lines.append(f"{v.dataset:<{width}}  {cells}  {'ok' if v.ok else 'DIFFERS'}")
+        lines.append(f"{v.file:<{width}}  {v.compared:4d} numbers  {'ok' if v.ok else 'DIFFERS'}")
         lines.extend(f"{'':<{width}}    - {p}" for p in v.problems)
     bad = sum(not v.ok for v in verdicts)
-    lines.append("")
-    lines.append(f"results reproduced: {'yes' if not bad else 'no'} — {len(verdicts) - bad} of "
-                 f"{len(verdicts)} datasets within tolerance")
+    numbers = sum(v.compared for v in verdicts)
+    lines += ["", f"not compared (not numbers): {', '.join(sorted(skipped)) or 'nothing'}",
+              f"results reproduced: {'yes' if not bad else 'no'} - {len(verdicts) - bad} of "
+              f"{len(verdicts)} files within tolerance ({numbers} numbers compared)"]
     return "\n".join(lines)
 
 
-def _metrics_at(rev: str | None) -> dict[str, dict]:
-    """{metrics file: its content} from DVC, at a git revision (None = this workspace)."""
-    import dvc.api
-    from dvc.exceptions import DvcException
+def _git(*args: str) -> str:
+    out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise NotAReproduction(f"git {' '.join(args)} failed: {out.stderr.strip()}")
+    return out.stdout
 
-    try:
-        flat = dvc.api.metrics_show(rev=rev)
-    except DvcException as e:
-        raise FileNotFoundError(f"cannot read the metrics at {rev or 'the workspace'}: {e}") \
-            from None
-    out: dict[str, dict] = {}
-    for key, value in flat.items():  # "path:name" -> value (nested values stay dicts)
-        path, _, name = key.rpartition(":")
-        if "data/metrics/" in path:  # datasets only (not data/probe: no characteristics)
-            out.setdefault(path, {})[name] = value
-    return out
+
+def committed_results(rev: str) -> dict[str, dict]:
+    names = _git("ls-tree", "-r", "--name-only", rev, "--", *RESULT_DIRS).split()
+    return {n: json.loads(_git("show", f"{rev}:{n}")) for n in names if n.endswith(".json")}
+
+
+def workspace_results() -> dict[str, dict]:
+    return {p.as_posix(): json.loads(p.read_text()) for d in RESULT_DIRS
+            for p in sorted(Path(d).glob("**/*.json"))}
+
+
+def stale_stages() -> list[str]:
+    """Stages that write results and that `dvc status` finds changed (code, params, data)."""
+    from dvc.repo import Repo
+
+    with Repo(".") as repo:
+        status = repo.status()
+    return sorted(s for s in status if s.split("@")[0].split(":")[-1] in RESULT_STAGES)
+
+
+def check_reproduction() -> None:
+    """Raise NotAReproduction unless the workspace's results were computed here and are up to
+    date with this checkout."""
+    if not COMPUTED_HERE.is_file():
+        raise NotAReproduction(
+            "NOT RUN: this workspace's metrics are the committed ones, not computed here; "
+            "run `make reproduce` first, then `make compare`")
+    stale = stale_stages()
+    if stale:
+        raise NotAReproduction(
+            f"NOT RUN: the metrics here are not up to date with this checkout ({len(stale)} "
+            f"stale stage(s): {', '.join(stale[:4])}{' ...' if len(stale) > 4 else ''}); "
+            "finish `make reproduce` first")
 
 
 def run(params: Params, rev: str = "HEAD") -> int:
-    committed = _metrics_at(rev)
+    try:
+        check_reproduction()
+        committed = committed_results(rev)
+    except NotAReproduction as e:
+        print(e)
+        return 2
     if not committed:
-        raise FileNotFoundError(f"{rev} holds no metrics files: commit dvc.lock and data/metrics "
-                                "after a run to have something to compare against")
-    current = _metrics_at(None)
-    verdicts = compare_metrics(committed, current, params.compare.tolerance.model_dump())
-    print(format_table(verdicts, rev))
+        print(f"NOT RUN: {rev} holds no results (commit dvc.lock, data/metrics and data/probe "
+              "after a run to have something to compare against)")
+        return 2
+    verdicts, skipped = compare_results(committed, workspace_results(),
+                                        params.compare.tolerance.model_dump())
+    print(format_report(verdicts, skipped, rev))
     return 0 if all(v.ok for v in verdicts) else 1

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import DATA
+from .domain_intervals import bootstrap_of, mean_intervals
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top
             "size_b"] +
            [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
            ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
-            "empty_fraction"] + SECOND_COLUMNS + ANALYSIS_COLUMNS + CI_COLUMNS +
+            "empty_fraction", "performance_top_class_share"] + SECOND_COLUMNS +
+           ANALYSIS_COLUMNS + CI_COLUMNS +
            HUMAN_COLUMNS)
 TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
 # (x, y, file stem, title) of the paper's Figure 2 panels
@@ -84,6 +86,10 @@ class RunData:
 
     def reference(self) -> list[dict]:
         return [r for r in self.rows if r["kind"] == "reference"]
+
+    def reference_sized(self) -> list[dict]:
+        """The reference rows at the synthetic datasets' size (R-train draws of n texts)."""
+        return [r for r in self.rows if r["kind"] == "reference_sized"]
 
     def templates(self) -> list[dict]:
         """Template variants: a model's datasets with another prompt (params templates)."""
@@ -138,6 +144,8 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
     if not paths:
         raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "
                            "evaluate stages first (dvc repro)")
+    for domain in params.grid.domains:  # the reference row at the synthetic size, if evaluated
+        paths += sorted((metrics_dir / domain).glob("reference_n*.json"))
     beyond = _beyond_grid_paths(params, metrics_dir)
     missing_beyond = [p for p in beyond if not p.is_file()]
     paths += [p for p in beyond if p.is_file()]
@@ -182,7 +190,7 @@ def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> di
            # template variants: the grid decoding and the prompt; mixtures: their members
            "base_decoding": info.get("base_decoding", info["decoding"]),
            "members": list(info.get("members") or []),
-           "path": str(path)}
+           "path": str(path), "bootstrap": bootstrap_of(m)}
     for c in COLUMNS:
         if c in TEXT_COLUMNS:
             continue
@@ -212,9 +220,10 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
     A domain without a value makes the mean undefined (NaN), not a mean of the rest. The
     `<c>_std` of a mean is the seed std of that mean, sqrt(sum of squared per-domain stds)/D
     (domains taken as independent), not the spread between domains (the per-domain table
-    shows that). The bootstrap interval of a mean is mean ± sqrt(sum hw²)/D, hw the half-width
-    (high − low)/2 of each domain's interval. `leak_test_max` is the largest share of a
-    domain's samples repeating R-test (exactly or nearly), NaN where no domain has one."""
+    shows that). The bootstrap interval of a mean comes from the per-domain draws combined
+    (report/domain_intervals.py), never from averaging intervals. `leak_test_max` is the
+    largest share of a domain's samples repeating R-test (exactly or nearly), NaN where no
+    domain has one."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(r["model"], r["decoding"])].append(r)
@@ -234,15 +243,11 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
                 avg[c] = float("nan")
             elif c.endswith("_std"):
                 avg[c] = math.sqrt(sum(v * v for v in vals)) / len(vals)
+            elif c == "performance_top_class_share":  # a flag: the worst domain's classifier
+                avg[c] = max(vals)
             else:
                 avg[c] = _mean(vals)
-        for c in CHARACTERISTICS:
-            hw = [(m[f"{c}_ci_high"] - m[f"{c}_ci_low"]) / 2 for m in members]
-            half = math.sqrt(sum(h * h for h in hw)) / len(hw)   # NaN if a domain lacks one
-            # every characteristic lies in [0, 1]: the symmetric interval is clipped to it
-            low, high = avg[c] - half, avg[c] + half
-            avg[f"{c}_ci_low"] = low if math.isnan(low) else max(0.0, low)
-            avg[f"{c}_ci_high"] = high if math.isnan(high) else min(1.0, high)
+        avg.update(mean_intervals(members, CHARACTERISTICS))  # from the per-domain draws
         leaks = [v for m in members for v in (m["leak_exact_test"], m["leak_near_test"])
                  if not math.isnan(v)]
         avg["leak_test_max"] = max(leaks) if leaks else float("nan")
@@ -273,7 +278,7 @@ def pooled_human_labels(rows: list[dict]) -> dict:
 def domain_means(run: RunData) -> list[dict]:
     """Reference rows first, then every (model, decoding) mean over domains of the grid's
     cells, then each mixture's (template variants are not here: see report/beyond_grid.py)."""
-    return (average_over_domains(run.reference()) +
+    return (average_over_domains(run.reference()) + average_over_domains(run.reference_sized()) +
             average_over_domains(run.synthetic()) + average_over_domains(run.mixtures()))
 
 

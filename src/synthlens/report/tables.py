@@ -7,7 +7,9 @@ from collections import defaultdict
 
 from ..config import Params
 from ..generation.prompts import render_prompt
+from .interval_notes import INTERVAL_NOTE, MEAN_INTERVAL_NOTE, classifier_interval_note
 from .rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData
+from .table_notes import ONE_CLASS, ONE_CLASS_NOTE, SIZED_NOTE
 from .tabular import Change, Stat, Table, is_number, number_or_nan, to_markdown
 
 HEADERS = {c: LABELS[c] for c in CHARACTERISTICS}
@@ -21,12 +23,6 @@ REFERENCE_NOTE = ("Reference row: diversity of R-train, conformity = MAUVE of R-
                   "classifier's accuracy on R-test shown as both faithfulness and performance.")
 
 
-INTERVAL_NOTE = ("[low, high]: bootstrap percentile interval over the dataset's samples "
-                 "(params analyses.bootstrap_level); — or absent where the metrics file has none.")
-MEAN_INTERVAL_NOTE = ("[low, high] of a mean over D domains: mean ± sqrt(sum of squared "
-                      "per-domain half-widths)/D (domains taken as independent; a symmetric "
-                      "approximation of the per-domain bootstrap intervals in table_per_domain), "
-                      "clipped to [0, 1], the range of every characteristic.")
 FLAG = "copies R-test"
 HUMAN_NOTE = ("label acc. (human): share of the human labels equal to the label the sample was "
               "written for, pooled over the domains with human labels (weighted by their "
@@ -66,7 +62,8 @@ def _order(params: Params):
         if r["kind"] == "mixture":
             model = max((models.get(m.split("/")[0], len(models)) for m in r.get("members", [])),
                         default=len(models))
-        return (r["kind"] != "reference", model, r["kind"] == "mixture",
+        return (r["kind"] not in ("reference", "reference_sized"), r["kind"] == "reference_sized",
+                model, r["kind"] == "mixture",
                 domains.get(r.get("domain"), -1), decodings.get(r["decoding"], len(decodings)),
                 r["model"])
     return key
@@ -88,7 +85,8 @@ def members_text(row: dict, params: Params) -> str:
 def table2(means: list[dict], params: Params) -> Table:
     """The grid's (model, decoding) means, the reference rows and each mixture (after its
     members, members listed); a human-label column when any dataset has human labels."""
-    means = [r for r in means if r["kind"] in ("reference", "synthetic", "mixture")]
+    means = [r for r in means if r["kind"] in ("reference", "reference_sized", "synthetic",
+                                               "mixture")]
     human = any(is_number(r.get("label_accuracy")) for r in means)
     mixed = any(r["kind"] == "mixture" for r in means)
     at = CHARACTERISTICS.index("faithfulness") + 1
@@ -99,8 +97,10 @@ def table2(means: list[dict], params: Params) -> Table:
     t = Table("table2_models", "Table 2: the five characteristics per model and decoding "
               "(mean over domains)",
               ["model", "family", "shots", "size (B)", "decoding", "T", "top-p"] + heads +
-              ["empty", "refused", "cut off", "leakage", "domains"] + ["mixture of"] * mixed,
-              notes=[MEAN_NOTE, MEAN_INTERVAL_NOTE, REFERENCE_NOTE,
+              ["empty", "refused", "cut off", "one class", "leakage", "domains"] +
+              ["mixture of"] * mixed,
+              notes=[MEAN_NOTE, MEAN_INTERVAL_NOTE, INTERVAL_NOTE,
+                     classifier_interval_note(params), REFERENCE_NOTE, SIZED_NOTE, ONE_CLASS_NOTE,
                      "classifier acc.: the reference (R-train) classifier's own accuracy on "
                      "R-test, the yardstick of faithfulness. empty / refused / cut off: share "
                      "of the samples that were empty, a refusal, or stopped by the token limit.",
@@ -108,22 +108,26 @@ def table2(means: list[dict], params: Params) -> Table:
                      f"{params.analyses.leak_flag:g} of the samples repeat an R-test text "
                      "exactly or nearly (params analyses.leak_flag; numbers in table_leakage)."],
               keys=["model", "family", "shots", "size_b", "decoding", "temperature", "top_p"] +
-              keys + ["empty_fraction", "refused_fraction", "cut_off_fraction", "leakage",
-                      "n_domains"] + ["members"] * mixed)
+              keys + ["empty_fraction", "refused_fraction", "cut_off_fraction", "one_class",
+                      "leakage", "n_domains"] + ["members"] * mixed)
     if human:
         t.notes.append(HUMAN_NOTE)
     if mixed:
         t.notes.append(MIXTURE_NOTE)
     for r in sorted(means, key=_order(params)):
-        ref, mix = r["kind"] == "reference", r["kind"] == "mixture"
+        ref, mix = r["kind"] in ("reference", "reference_sized"), r["kind"] == "mixture"
         cells = [_stat(r, c) for c in CHARACTERISTICS]
+        share = r.get("performance_top_class_share", float("nan"))
+        one_class = f"yes ({share:.0%})" if is_number(share) and share > ONE_CLASS else ""
+        name = (f"reference (n={int(r['n_samples'])})" if r["kind"] == "reference_sized"
+                else r["model"])
         cells[at:at] = ([r.get("label_accuracy", float("nan"))] * human +
                         [r["classifier_accuracy"]])
-        t.rows.append([r["model"], r["family"] or "", None if ref or mix else r["shots"],
+        t.rows.append([name, r["family"] or "", None if ref or mix else r["shots"],
                        number_or_nan(r["size_b"]), "—" if ref else r["decoding"],
                        number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] + cells +
                       [r["empty_fraction"], r["refused_fraction"], r["cut_off_fraction"],
-                       leak_flag(r, params), r["n_domains"]] +
+                       one_class, leak_flag(r, params), r["n_domains"]] +
                       [members_text(r, params)] * mixed)
     return t
 
@@ -134,7 +138,7 @@ def table_per_domain(run: RunData, params: Params) -> Table:
               ["domain", "model", "family", "decoding", "T", "top-p"] +
               [HEADERS[c] for c in CHARACTERISTICS] + ["samples"],
               notes=["± is the std over seeds (classifier seeds; MAUVE k-means seeds).",
-                     INTERVAL_NOTE, REFERENCE_NOTE],
+                     INTERVAL_NOTE, classifier_interval_note(params), REFERENCE_NOTE],
               keys=["domain", "model", "family", "decoding", "temperature", "top_p"] +
               CHARACTERISTICS + ["n_samples"])
     domains = {d: i for i, d in enumerate(params.grid.domains)}

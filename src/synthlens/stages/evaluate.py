@@ -4,8 +4,8 @@ included, in one process that loads the featurizer and the reference classifiers
 One metrics file per dataset (data/metrics/<domain>/<model>/<decoding>.json, and
 data/metrics/<domain>/reference.json), so `dvc metrics show` lists each. A metrics file
 records the hash of everything it was computed from (its dataset, the reference features and
-classifiers, the params it reads); a `dvc repro` after an edit recomputes only the files
-whose inputs changed (dvc.yaml marks the output `persist`, so DVC leaves the others in place).
+classifiers, the params it reads, and the code: CODE, hashed); a `dvc repro` after an edit
+recomputes only the files whose inputs changed, and after an edit of the metrics code all of them (dvc.yaml marks the output `persist`, so DVC leaves the others in place).
 """
 from __future__ import annotations
 
@@ -21,17 +21,19 @@ from ..config import Params
 from ..device import choose, describe
 from ..layout import (features_file, human_labels_file, metrics_dir, metrics_file, mixture_file,
                       reference_classifier_dir, reference_dir, reference_metrics_file,
-                      synthetic_file)
+                      sized_reference_metrics_file, synthetic_file)
 from ..metrics import analyses, classifier, learning_curve
-from ..metrics.characteristics import mean_std
-from ..metrics.complexity import split_scores
+from ..metrics.characteristics import mean_std, stratified_subsample
+from ..metrics.complexity import split_scores, top_class_share
 from ..metrics.encoder import embed
 from ..metrics.human_labels import human_label_metrics
 from ..metrics.scoring import diversity_of, diversity_tokenizer, mauve_of
-from ..provenance import encoder_ids, record, used_params
+from ..provenance import code_sha256, encoder_ids, record, used_params
 from ..records import read_json, read_jsonl, read_npz, write_json
 
 log = logging.getLogger(__name__)
+# The code behind every metrics file: exactly evaluate's code deps in dvc.yaml (a test checks).
+CODE = ("stages/evaluate.py", "metrics", "provenance.py")
 
 
 def _sha(path: Path) -> str:
@@ -74,6 +76,13 @@ def jobs_of(params: Params, domain: str) -> list[Job]:
     jobs.append(Job(reference_dir(domain) / "train.jsonl", reference_metrics_file(domain),
                     {"model": "reference", "domain": domain, "decoding": "reference",
                      "family": "reference", "kind": "reference"}, used_params(params, domain)))
+    if params.evaluate.reference_draws:  # the real row like for like: the synthetic size
+        n = params.samples_per_label(domain) * len(params.domain(domain).labels)
+        jobs.append(Job(reference_dir(domain) / "train.jsonl",
+                        sized_reference_metrics_file(domain, n),
+                        {"model": "reference", "domain": domain, "decoding": f"reference_n{n}",
+                         "family": "reference", "kind": "reference_sized", "n": n},
+                        used_params(params, domain)))
     return jobs
 
 
@@ -159,7 +168,7 @@ def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
                           if len(written) > 1 else [])
     result.update(mauve_of(params, shared.features["train"], synthetic_features))
     result["mauve_empty_dropped"] = len(texts) - len(written)
-    faith, cx, perf, first = [], [], [], None
+    faith, cx, perf, shares, runs = [], [], [], [], []
     for seed in params.classifier.seeds:
         ref_model, ref_tok = shared.reference_classifier(seed)
         predicted = classifier.predict(ref_model, ref_tok, texts, params.classifier.max_length)
@@ -169,13 +178,18 @@ def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
                              device=shared.device)
         cx.append(split.complexity)
         perf.append(split.performance)
-        first = first or (predicted, split)
+        shares.append(split.test_top_share)
+        runs.append((predicted, split))  # every seed's, for the intervals
     for name, values in (("faithfulness", faith), ("complexity", cx), ("performance", perf)):
         result[name], result[f"{name}_std"] = mean_std(values)
+    # > 0.9: the classifier trained on this dataset predicts one class (Table 2 flags it)
+    result["performance_top_class_share"] = max(shares)
     if params.analyses.enabled:
         result.update(analyses.synthetic(
-            params, shared.analyses_reference(), texts, labels, predicted=first[0],
-            holdout_correct=first[1].holdout_correct, test_correct=first[1].test_correct,
+            params, shared.analyses_reference(), texts, labels, predicted=runs[0][0],
+            predicted_by_seed=[p for p, _ in runs],
+            holdout_correct=[s.holdout_correct for _, s in runs],
+            test_correct=[s.test_correct for _, s in runs],
             reference_features=shared.features["train"], synthetic_features=synthetic_features,
             classifier_accuracy=shared.scores["test_accuracy"],
             tokenize=diversity_tokenizer(params)))
@@ -210,6 +224,7 @@ def evaluate_reference(params: Params, shared: Domain) -> dict:
         "performance": scores["test_accuracy"], "performance_std": scores["test_accuracy_std"],
         "complexity": scores["complexity"], "complexity_std": scores["complexity_std"],
         "n_samples": len(train), "empty_fraction": 0.0,
+        "performance_top_class_share": reference_top_class_share(params, shared),
         "mean_words": sum(len(r["text"].split()) for r in train) / len(train),
         "info": {"model": "reference", "domain": domain, "decoding": "reference",
                  "family": "reference", "kind": "reference"},
@@ -217,8 +232,63 @@ def evaluate_reference(params: Params, shared: Domain) -> dict:
                              scores.get("device", "unknown"))})
     if params.analyses.enabled:
         result.update(analyses.real(params, shared.analyses_reference(),
-                                    scores["test_accuracy"], diversity_tokenizer(params)))
+                                    scores["test_accuracy"], diversity_tokenizer(params),
+                                    shared.features["train"], shared.features["test"]))
     result.update(curve(params, shared, [r["text"] for r in train], [r["label"] for r in train]))
+    return result
+
+
+def reference_top_class_share(params: Params, shared: Domain) -> float:
+    """The R-train classifiers' (faithfulness's) largest predicted-class share on R-test."""
+    return max(top_class_share(classifier.predict(*shared.reference_classifier(seed),
+                                                  shared.test[0], params.classifier.max_length))
+               for seed in params.classifier.seeds)
+
+
+def evaluate_reference_sized(params: Params, shared: Domain, n: int) -> dict:
+    """The reference row at the synthetic datasets' size n: evaluate.reference_draws stratified
+    draws of n R-train texts, each scored as a synthetic dataset is (diversity on the draw;
+    complexity and performance from the same split and training budget; MAUVE of n R-test
+    texts against the same R-train features, the real-vs-real value at this size), mean and
+    spread over the draws. Faithfulness is the R-train classifier's R-test accuracy, as in the
+    full reference row (the draw is its training data)."""
+    import random
+
+    train = read_jsonl(reference_dir(shared.name) / "train.jsonl")
+    labels = [r["label"] for r in train]
+    test_texts = [t for t in shared.test[0] if t]
+    per_draw: dict[str, list[float]] = {k: [] for k in
+                                         ("diversity", "mauve", "complexity", "performance",
+                                          "performance_top_class_share")}
+    for d in range(params.evaluate.reference_draws):
+        seed = params.seed + d
+        idx = stratified_subsample(labels, min(n, len(train)), seed)
+        texts, ys = [train[i]["text"] for i in idx], [labels[i] for i in idx]
+        per_draw["diversity"].append(
+            diversity_of(params, texts, f"reference {shared.name} n={n}")["diversity"])
+        real = random.Random(seed).sample(test_texts, min(n, len(test_texts)))
+        per_draw["mauve"].append(mauve_of(params, shared.features["train"], embed(
+            params.featurizer, real, device=shared.device))["mauve"])
+        for c_seed in params.classifier.seeds:
+            split = split_scores(params, texts, ys, len(shared.spec.labels), c_seed,
+                                 f"evaluate reference {shared.name} n={n} draw {d}",
+                                 extra_test=shared.test, device=shared.device)
+            per_draw["complexity"].append(split.complexity)
+            per_draw["performance"].append(split.performance)
+            per_draw["performance_top_class_share"].append(split.test_top_share)
+    result = {}
+    for name, values in per_draw.items():
+        result[name], result[f"{name}_std"] = mean_std(values)
+    result["performance_top_class_share"] = max(per_draw["performance_top_class_share"])
+    scores = shared.scores
+    result.update({
+        "faithfulness": scores["test_accuracy"], "faithfulness_std": scores["test_accuracy_std"],
+        "per_draw": per_draw, "draws": params.evaluate.reference_draws,
+        "n_samples": min(n, len(train)),
+        "info": {"model": "reference", "domain": shared.name, "decoding": f"reference_n{n}",
+                 "family": "reference", "kind": "reference_sized", "n": n},
+        "provenance": record(used_params(params, shared.name), encoder_ids(params),
+                             describe(shared.device))})
     return result
 
 
@@ -234,7 +304,7 @@ def run(params: Params, domain: str) -> dict:
     shared = Domain(params, domain)
     jobs = jobs_of(params, domain)
     _drop_stale(domain, {job.out for job in jobs})
-    hashed = domain_inputs(domain)
+    hashed = {**domain_inputs(domain), "code": code_sha256(*CODE)}
     done = kept = 0
     for job in jobs:
         labels = (human_labels_file(job.info["model"], domain, job.info["decoding"])
@@ -243,8 +313,10 @@ def run(params: Params, domain: str) -> dict:
         if _up_to_date(job.out, key):
             kept += 1
             continue
-        result = (evaluate_reference(params, shared) if job.info["kind"] == "reference"
-                  else evaluate_dataset(params, shared, job))
+        kind = job.info["kind"]
+        result = (evaluate_reference(params, shared) if kind == "reference" else
+                  evaluate_reference_sized(params, shared, job.info["n"])
+                  if kind == "reference_sized" else evaluate_dataset(params, shared, job))
         if labels is not None:  # make label-import: people's labels next to faithfulness
             result.update(human_label_metrics(domain, job.info["model"], job.info["decoding"])
                           or {})

@@ -3,7 +3,7 @@ other, in one process that loads the model once (a pipeline-trained generator is
 domain, so once per domain).
 
 Kept between runs: each cell's fingerprint (everything that shapes its samples: model and
-revision, domain, decoding, prompt, sample plan) is stored in data/synthetic/<model>/
+revision, domain, decoding, prompt, sample plan, and the code: CODE, hashed) is stored in data/synthetic/<model>/
 fingerprints.json, and a `dvc repro` after a params edit regenerates only the cells whose
 fingerprint changed; the model is not even loaded when none did. dvc.yaml marks the output
 `persist`, so DVC leaves the kept cells in place.
@@ -11,6 +11,9 @@ fingerprint changed; the model is not even loaded when none did. dvc.yaml marks 
 Nothing is lost on a crash: a cell is written in shards as it goes (data/shards/...); a killed
 run resumes from the last finished shard, and the cell's file is assembled only once every
 shard exists. Shards carry the cell's fingerprint; shards of other settings are discarded.
+A backend that reports requests as they finish (keeps_partial: the API backend, where every
+request is paid for) also appends each finished sample to partial-K.jsonl; the resumed run
+sends only the samples missing there, and the shard comes out as an uninterrupted run's.
 """
 from __future__ import annotations
 
@@ -26,10 +29,18 @@ from ..generation.location import generator_location, local_revision
 from ..generation.prompts import draw_attributes, pick_examples, render_prompt
 from ..generation.sampling import Request, sample_flags, sample_seed
 from ..layout import probe_file, reference_dir, shard_dir, synthetic_dir, synthetic_file
+from ..provenance import code_sha256
 from ..records import read_json, read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 FINGERPRINTS = "fingerprints.json"
+# The code behind every sample and probe: exactly generate's code deps in dvc.yaml (a test checks).
+CODE = ("stages/generate.py", "generation")
+# Model fields that do not shape a sample: editing the pacing of an API model must not throw
+# away the datasets it has paid for.
+API_PACING = {"max_concurrency", "timeout_s", "requests_per_minute", "tokens_per_minute",
+              "retry_budget_s", "max_backoff_s", "max_retries"}
+MODEL_NOT_SHAPING = {"note": True, "size_b": True, "prompt": True, "api": API_PACING}
 
 
 def planned_samples(params: Params, domain: str) -> list[dict]:
@@ -50,7 +61,7 @@ def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
                 prompt: str | None = None) -> str:
     g = params.generate
     prompt = prompt or params.model(model_name).prompt
-    payload = {"model": params.model(model_name).model_dump(exclude={"note", "size_b", "prompt"}),
+    payload = {"model": params.model(model_name).model_dump(exclude=MODEL_NOT_SHAPING),
                "revision": revision_of(params, model_name, domain),
                "domain": params.domain(domain).model_dump(),
                "decoding": params.decoding(decoding).model_dump(),
@@ -58,7 +69,8 @@ def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
                "attributes": {k: v for k, v in params.attributes.items()
                               if "{" + k + "}" in params.prompts[prompt]},
                "samples_per_label": params.samples_per_label(domain),
-               "generate": g.model_dump(exclude={"batch_size", "samples_per_label"})}
+               "generate": g.model_dump(exclude={"batch_size", "samples_per_label"}),
+               "code": code_sha256(*CODE)}
     if params.model(model_name).shots:  # few-shot examples come from R-train
         payload["train_sha"] = hashlib.sha256(
             (reference_dir(domain) / "train.jsonl").read_bytes()).hexdigest()
@@ -71,6 +83,25 @@ def _drop_stale(model_name: str, keep: set[Path]) -> None:
         if path not in keep:
             log.info("generate: removing %s (no longer in the grid)", path)
             path.unlink()
+
+
+def _read_partial(path: Path) -> dict[int, dict]:
+    """The samples an interrupted run finished in a shard, by sample_index (a line cut short by
+    the crash is dropped: its request is sent again)."""
+    kept, bad = {}, 0
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                r = json.loads(line)
+                kept[r["sample_index"]] = r
+            except (ValueError, KeyError, TypeError):
+                bad += 1
+        if bad:  # rewritten whole, so the next append does not glue onto the cut-off line
+            log.warning("generate: dropping %d cut-off line(s) of %s", bad, path)
+            write_jsonl(path, kept.values())
+    if kept:
+        log.info("generate: %d samples kept from an interrupted run in %s", len(kept), path)
+    return kept
 
 
 def generate_cell(params: Params, backend, model_name: str, domain: str, dataset: str,
@@ -92,6 +123,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
     plan = planned_samples(params, domain)
     shards = [plan[i:i + g.shard_size] for i in range(0, len(plan), g.shard_size)]
     cell = f"{model_name}/{domain}/{dataset}"
+    keeps_partial = getattr(backend, "keeps_partial", False)
     done = sum(len(s) for k, s in enumerate(shards) if (work / f"shard-{k:05d}.jsonl").is_file())
     with tqdm(total=len(plan), initial=done, desc=f"generate {cell}", unit="sample",
               mininterval=2) as bar:
@@ -99,7 +131,9 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
             path = work / f"shard-{k:05d}.jsonl"
             if path.is_file():
                 continue
-            rows = []
+            partial = work / f"partial-{k:05d}.jsonl"  # not shard-*: those are finished
+            kept = _read_partial(partial) if keeps_partial else {}
+            bar.update(sum(s["sample_index"] in kept for s in shard))
             for i in range(0, len(shard), g.batch_size):
                 part = shard[i:i + g.batch_size]
                 attrs = [draw_attributes(params.attributes, template, s["label_name"], s["seed"])
@@ -107,22 +141,40 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
                 prompts = [render_prompt(template, domain_spec, s["label_name"], pick_examples(
                     train_rows, s["label"], model_spec.shots, s["seed"]), a)
                     for s, a in zip(part, attrs)]
-                requests = [Request(backend.model_input(p), s["seed"])
-                            for p, s in zip(prompts, part)]
-                done_ = backend.complete(requests, decoding_spec, g.max_new_tokens)
-                for s, p, a, one in zip(part, prompts, attrs, done_):
+                todo = [j for j, s in enumerate(part) if s["sample_index"] not in kept]
+                requests = [Request(backend.model_input(prompts[j]), part[j]["seed"])
+                            for j in todo]
+
+                def row(j, one):
                     flags = sample_flags(one, g.cleaning)
-                    rows.append({**s, "text": one.text, "raw_text": one.raw,
-                                 "cut_off": flags["cut_off"], "refused": flags["refused"],
-                                 "prompt": p, "prompt_id": prompt, "attributes": a,
-                                 "shots": model_spec.shots, "model": model_name,
-                                 "model_path": backend.path, "model_revision": backend.revision,
-                                 "backend": model_spec.backend, "device": backend.device,
-                                 "domain": domain, "decoding": decoding, "dataset": dataset,
-                                 **decoding_spec.model_dump(),
-                                 "max_new_tokens": g.max_new_tokens})
-                bar.update(len(part))
-            write_jsonl(path, rows)
+                    return {**part[j], "text": one.text, "raw_text": one.raw,
+                            "cut_off": flags["cut_off"], "refused": flags["refused"],
+                            "prompt": prompts[j], "prompt_id": prompt, "attributes": attrs[j],
+                            "shots": model_spec.shots, "model": model_name,
+                            "model_path": backend.path, "model_revision": backend.revision,
+                            "backend": model_spec.backend, "device": backend.device,
+                            "domain": domain, "decoding": decoding, "dataset": dataset,
+                            **decoding_spec.model_dump(), "max_new_tokens": g.max_new_tokens}
+
+                if not todo:
+                    continue
+                if keeps_partial:
+                    with partial.open("a", encoding="utf-8") as fh:
+                        def keep(n, one):  # on disk the moment the request is done
+                            r = kept[part[todo[n]]["sample_index"]] = row(todo[n], one)
+                            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                            fh.flush()
+                            bar.update(1)
+
+                        backend.complete(requests, decoding_spec, g.max_new_tokens,
+                                         on_result=keep)
+                else:
+                    done_ = backend.complete(requests, decoding_spec, g.max_new_tokens)
+                    kept.update({part[j]["sample_index"]: row(j, one)
+                                 for j, one in zip(todo, done_)})
+                    bar.update(len(todo))
+            write_jsonl(path, [kept[s["sample_index"]] for s in shard])
+            partial.unlink(missing_ok=True)
     rows = [r for k in range(len(shards)) for r in read_jsonl(work / f"shard-{k:05d}.jsonl")]
     if [r["sample_index"] for r in rows] != [s["sample_index"] for s in plan]:
         raise RuntimeError(f"generate {cell}: shards do not match the plan; delete {work}")
@@ -142,7 +194,8 @@ def probe_fingerprint(params: Params, model_name: str, domain: str) -> str:
                "labels": [params.domain(domain).label_phrase(x)
                           for x in params.domain(domain).labels],
                "test_sha": hashlib.sha256(
-                   (reference_dir(domain) / "test.jsonl").read_bytes()).hexdigest()}
+                   (reference_dir(domain) / "test.jsonl").read_bytes()).hexdigest(),
+               "code": code_sha256(*CODE)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
