@@ -2,13 +2,16 @@
 
 Randomly initialised models built from configs of the paper's architectures (a 7B Llama,
 Falcon-7B, Qwen2.5-7B) in bf16 on the GPU run the project's hf sampling path
-(generation/sampling.py sample(), per-row seeded Gumbel noise) at the paper profile's batch
-size and max_new_tokens; each output tokens/s is printed next to the GPU's roofline bound:
-min(measured copy bandwidth / bytes of weights a step reads x batch, measured bf16 matmul
-FLOP/s / 2 FLOPs a parameter and token). Then the classifier (DistilBERT config, random init)
-through metrics/classifier.py: fine-tuning steps/s and inference texts/s at the paper
-profile's batch size and max_length, and the MAUVE featurizer (gpt2-large config) through
-metrics/encoder.py: texts/s. The figures map onto params' dry_run fields (printed).
+(generation/sampling.py sample() with the static KV cache the hf backend uses on CUDA) at the
+profile's batch size and max_new_tokens, in three runs each: temperature 1 and top-p 0.9 on
+the profile's zero-shot prompt length, temperature 1 on its few-shot prompt length. Each
+output tokens/s is printed next to the GPU's roofline bound (bench/roofline.py: measured copy
+bandwidth over the bytes a step reads, every weight once plus each row's K/V cache at its
+current length, and the measured bf16 matmul rate) and the peak GPU memory of the run. Then
+the classifier (DistilBERT config, random init) through metrics/classifier.py: fine-tuning
+steps/s and inference texts/s, and the MAUVE featurizer (gpt2-large config) through
+metrics/encoder.py in fp32 and TF32: texts/s. The figures map onto params' dry_run fields,
+per architecture (printed; docs/gpu-bench.md).
 
 Writes bench/results/gpu.json and prints a Markdown table. Without a CUDA device it refuses
 (exit 2); `--device cpu --tiny` runs the same code path with tiny configs on the CPU
@@ -81,13 +84,73 @@ def texts(n: int, vocab_size: int, words: int) -> list[str]:
             for i in range(n)]
 
 
-def bench_generators(args, settings, device, dtype, flops, bandwidth) -> list[dict]:
+# the dry run's architecture keys (dry_run.tokens_per_second_7b_by_arch): a model whose hub path
+# contains the key uses that architecture's figure
+ARCH = {"llama-7b": "llama", "falcon-7b": "falcon", "qwen2_5-7b": "qwen2"}
+
+
+def prompt_lengths(params, tiny: bool) -> dict[str, int]:
+    """Prompt tokens of the profile's longest zero-shot and few-shot prompts (the dry run's
+    4-characters-a-token count, tools/estimate_sizes.prompt_tokens, over its local models and
+    domains); a profile without a few-shot model: the zero-shot prompt + 3 examples of
+    dry_run.example_chars."""
+    from synthlens.tools.estimate_sizes import prompt_tokens
+
+    if tiny:
+        return {"zero-shot": 10, "few-shot": 40}
+    local = [m for m in params.grid.models if params.model(m).backend != "openai"]
+    by_shots = {k: [prompt_tokens(params, m, d) for m in local for d in params.grid.domains
+                    if bool(params.model(m).shots) == k] for k in (False, True)}
+    zero = max(by_shots[False], default=16)
+    return {"zero-shot": zero,
+            "few-shot": max(by_shots[True], default=zero + 3 * params.dry_run.example_chars // 4)}
+
+
+def scenarios(lengths: dict[str, int]) -> list[tuple[str, dict, int, bool]]:
+    """(name, decoding, prompt words, few-shot) of each run: temperature 1 and top-p 0.9 on
+    zero-shot prompts, temperature 1 on few-shot prompts."""
+    return [("t1_0 zero-shot", {"temperature": 1.0}, lengths["zero-shot"], False),
+            ("p0_9 zero-shot", {"temperature": 1.0, "top_p": 0.9}, lengths["zero-shot"], False),
+            ("t1_0 few-shot", {"temperature": 1.0}, lengths["few-shot"], True)]
+
+
+def run_scenario(model, config, tok, decoding, words, settings, device, flops, bandwidth,
+                 n, nbytes) -> dict:
+    """One timed batch (the hf backend's cache: static on CUDA, dynamic on the CPU; out of
+    memory halves the batch, as the backend does) and its bounds: the roofline with the KV
+    cache each row reads at its current length (the bound), and the one of the static cache,
+    which attends over its whole allocated length every step."""
+    import torch
+
+    batch, halvings = settings["batch_size"], 0
+    cache = "static" if device.type == "cuda" else "dynamic"
+    while True:
+        try:
+            measured = roofline.time_sampling(model, tok, prompts(batch, config.vocab_size,
+                                                                  words),
+                                              decoding, settings["max_new_tokens"], device,
+                                              cache=cache)
+            break
+        except torch.OutOfMemoryError:
+            if batch == 1:
+                raise
+            batch, halvings = batch // 2, halvings + 1
+            gc.collect()
+            torch.cuda.empty_cache()
+    per_position = roofline.kv_bytes_per_position(config, next(model.parameters())
+                                                  .element_size())
+    return {**measured, "cache": cache, "oom_halvings": halvings,
+            **roofline.sampling_bounds(measured, n, nbytes, per_position, flops, bandwidth)}
+
+
+def bench_generators(args, settings, lengths, device, dtype, flops, bandwidth) -> list[dict]:
+    """One row per architecture: its scenarios, and on the row itself the slower zero-shot
+    scenario's figures (what the dry run's zero_shot uses)."""
     import torch
     from transformers import AutoModelForCausalLM
 
     from synthlens.config import DecodingSpec
 
-    decoding = DecodingSpec(temperature=1.0)
     rows = []
     configs = generator_configs(args.tiny)
     if args.short:  # make gpu-check: the 7B Llama only
@@ -98,14 +161,20 @@ def bench_generators(args, settings, device, dtype, flops, bandwidth) -> list[di
         with torch.device(device):  # built in place: a 7B model never passes through CPU RAM
             model = AutoModelForCausalLM.from_config(config, dtype=dtype).eval()
         tok = word_tokenizer(config.vocab_size)
-        measured = roofline.time_sampling(model, tok, prompts(settings["batch_size"],
-                                                              config.vocab_size),
-                                          decoding, settings["max_new_tokens"], device)
         n, nbytes = roofline.weights_per_token(model)
-        bound = roofline.decode_bound(n, nbytes, measured["batch"], flops, bandwidth)
-        rows.append({"model": name, "params": n, "weights_gb": nbytes / 1e9,
-                     **measured, **bound,
-                     "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]})
+        runs = []
+        for label, decoding, words, few in scenarios(lengths):
+            runs.append({"scenario": label, "few_shot": few, "decoding": decoding,
+                         **run_scenario(model, config, tok, DecodingSpec(**decoding), words,
+                                        settings, device, flops, bandwidth, n, nbytes)})
+        zero = min((r for r in runs if not r["few_shot"]), key=lambda r: r["tokens_per_s"])
+        rows.append({"model": name, "arch": ARCH[name], "params": n, "weights_gb": nbytes / 1e9,
+                     "kv_bytes_per_position": roofline.kv_bytes_per_position(
+                         config, next(model.parameters()).element_size()),
+                     **{k: v for k, v in zero.items() if k != "decoding"},
+                     "few_shot_tokens_per_s": next(r["tokens_per_s"] for r in runs
+                                                   if r["few_shot"]),
+                     "scenarios": runs})
         del model
         gc.collect()
         if device.type == "cuda":
@@ -185,40 +254,75 @@ def bench_classifier(args, settings, device, tmp: Path) -> dict:
             "infer_texts_per_s": infer}
 
 
-def bench_featurizer(args, device, tmp: Path) -> dict:
+def bench_featurizer(args, params, device, tmp: Path) -> dict:
+    """texts/s of metrics/encoder.py's embed() with the profile's pooling and max_length, in
+    every precision the device offers (CUDA: fp32 exact and TF32; the CPU: fp32); the figure
+    for the dry run is the device's default precision (encoder.default_precision)."""
     from synthlens.config import EncoderSpec
-    from synthlens.metrics.encoder import embed
+    from synthlens.metrics.encoder import default_precision, embed
 
+    pooling = params.featurizer.pooling
     spec = EncoderSpec(source="local", name=str(save_encoder("featurizer", tmp / "featurizer",
-                                                             args.tiny)))
+                                                             args.tiny)), pooling=pooling,
+                       max_length=params.featurizer.max_length)
     data = texts(64 if args.tiny else 512 if args.short else 2048, 512 if args.tiny else 50257,
                  words=150)
     print("bench-gpu: featurizer ...", flush=True)
-    embed(spec, data[:64], device=device)  # load and warm up
-    roofline.synchronize(device)
-    start = perf_counter()
-    embed(spec, data, device=device)
-    roofline.synchronize(device)
-    return {"texts": len(data), "texts_per_s": len(data) / (perf_counter() - start)}
+    default = default_precision(device, pooling)
+    rates = {}
+    for precision in dict.fromkeys(["fp32", *(["tf32"] if device.type == "cuda" else []),
+                                    default]):
+        embed(spec, data[:64], device=device, precision=precision)  # load and warm up
+        roofline.synchronize(device)
+        start = perf_counter()
+        embed(spec, data, device=device, precision=precision)
+        roofline.synchronize(device)
+        rates[precision] = len(data) / (perf_counter() - start)
+    return {"texts": len(data), "pooling": pooling, "texts_per_s_by_precision": rates,
+            "precision": default, "texts_per_s": rates[default]}
 
 
 def table(results: dict) -> str:
-    lines = [f"| measure ({results['device']}) | value | bound | share of bound |",
-             "|---|---|---|---|",
+    gb = lambda x: "n/a" if x is None else f"{x:.1f} GB"  # noqa: E731
+    lines = [f"| measure ({results['device']}) | value | bound (KV at current length) | "
+             "share of bound | static-cache bound | peak memory |",
+             "|---|---|---|---|---|---|",
              f"| {results['gemm_dtype']} matmul ({results['gemm_n']}^3) | "
-             f"{results['gemm_tflops']:.3g} TFLOP/s | | |",
-             f"| device-to-device copy | {results['copy_gb_per_s']:.0f} GB/s | | |"]
+             f"{results['gemm_tflops']:.3g} TFLOP/s | | | | |",
+             f"| device-to-device copy | {results['copy_gb_per_s']:.0f} GB/s | | | | |"]
     for g in results["generators"]:
-        lines.append(f"| {g['model']} ({g['params'] / 1e9:.2f}B) hf sample(), batch {g['batch']}, "
-                     f"{g['new_tokens']} new tokens | {g['tokens_per_s']:,.0f} tokens/s | "
-                     f"{g['bound_tokens_per_s']:,.0f} tokens/s | "
-                     f"{100 * g['fraction_of_bound']:.1f} % |")
-    c = results["classifier"]
+        for r in g["scenarios"]:
+            lines.append(f"| {g['model']} ({g['params'] / 1e9:.2f}B) {r['scenario']} "
+                         f"({r['prompt_tokens']:.0f} prompt tokens), batch {r['batch']}, "
+                         f"{r['new_tokens']} new | {r['tokens_per_s']:,.0f} tokens/s | "
+                         f"{r['bound_tokens_per_s']:,.0f} tokens/s | "
+                         f"{100 * r['fraction_of_bound']:.1f} % | "
+                         f"{r['static_cache_bound_tokens_per_s']:,.0f} tokens/s | "
+                         f"{gb(r['peak_memory_gb'])} |")
+    c, f = results["classifier"], results["featurizer"]
     lines.append(f"| classifier fine-tuning, batch {c['batch_size']} x {c['max_length']} | "
-                 f"{c['train_steps_per_s']:.1f} steps/s | | |")
-    lines.append(f"| classifier inference | {c['infer_texts_per_s']:,.0f} texts/s | | |")
-    lines.append(f"| featurizer | {results['featurizer']['texts_per_s']:,.0f} texts/s | | |")
+                 f"{c['train_steps_per_s']:.1f} steps/s | | | | |")
+    lines.append(f"| classifier inference | {c['infer_texts_per_s']:,.0f} texts/s | | | | |")
+    for precision, rate in f["texts_per_s_by_precision"].items():
+        mark = " (default)" if precision == f["precision"] else ""
+        lines.append(f"| featurizer ({f['pooling']}) {precision}{mark} | {rate:,.0f} texts/s "
+                     "| | | | |")
     return "\n".join(lines)
+
+
+def dry_run_figures(results: dict) -> dict:
+    """What to put into params' dry_run to estimate with these figures: the 7B Llama's
+    zero-shot rate as tokens_per_second_7b, every architecture's own figures, the classifier
+    and the featurizer (its default precision)."""
+    llama = next(g for g in results["generators"] if g["model"] == "llama-7b")
+    return {"tokens_per_second_7b": round(llama["tokens_per_s"]),
+            "tokens_per_second_7b_by_arch": {
+                g["arch"]: {"zero_shot": round(g["tokens_per_s"]),
+                            "few_shot": round(g["few_shot_tokens_per_s"])}
+                for g in results["generators"]},
+            "classifier_steps_per_second": round(results["classifier"]["train_steps_per_s"], 1),
+            "classifier_texts_per_second": round(results["classifier"]["infer_texts_per_s"]),
+            "featurizer_texts_per_second": round(results["featurizer"]["texts_per_s"])}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,16 +376,14 @@ def main(argv: list[str] | None = None) -> int:
                "params": args.params, "settings": settings, "gemm_n": gemm_n,
                "gemm_dtype": str(dtype).removeprefix("torch."),
                "gemm_tflops": flops / 1e12, "copy_gb_per_s": bandwidth / 1e9}
-    results["generators"] = bench_generators(args, settings, device, dtype, flops, bandwidth)
+    lengths = prompt_lengths(params, args.tiny)
+    results["prompt_tokens"] = lengths
+    results["generators"] = bench_generators(args, settings, lengths, device, dtype, flops,
+                                             bandwidth)
     with tempfile.TemporaryDirectory() as tmp:
         results["classifier"] = bench_classifier(args, settings, device, Path(tmp))
-        results["featurizer"] = bench_featurizer(args, device, Path(tmp))
-    llama = next(g for g in results["generators"] if g["model"] == "llama-7b")
-    results["dry_run"] = {  # what to put into params' dry_run to estimate with these figures
-        "tokens_per_second_7b": round(llama["tokens_per_s"]),
-        "classifier_steps_per_second": round(results["classifier"]["train_steps_per_s"], 1),
-        "classifier_texts_per_second": round(results["classifier"]["infer_texts_per_s"]),
-        "featurizer_texts_per_second": round(results["featurizer"]["texts_per_s"])}
+        results["featurizer"] = bench_featurizer(args, params, device, Path(tmp))
+    results["dry_run"] = dry_run_figures(results)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,6 +1,7 @@
 """Measurement helpers shared by `make bench` (CPU) and `make bench-gpu`: the machine's matmul
 rate and memory bandwidth measured with torch, the bound they put on a generator's output
-tokens/s, and the timing of the project's hf sampling path (generation/sampling.py)."""
+tokens/s (weights and KV cache read every decoding step), and the timing of the project's hf
+sampling path (generation/sampling.py) with its peak GPU memory."""
 from __future__ import annotations
 
 from time import perf_counter
@@ -59,49 +60,104 @@ def weights_per_token(model) -> tuple[int, int]:
     return n, nbytes
 
 
+def kv_bytes_per_position(config, dtype_bytes: int) -> int:
+    """Bytes of K and V one cached position holds over all layers: layers x 2 x kv_heads x
+    head_dim x dtype_bytes. kv_heads: num_key_value_heads (grouped-query attention) where the
+    config has it, else num_attention_heads; Falcon as transformers caches it: 1 with
+    multi-query attention (Falcon-7B), every head with the new decoder architecture (its K/V
+    are expanded to all heads before they are cached), else num_kv_heads."""
+    heads = config.num_attention_heads
+    if getattr(config, "model_type", "") == "falcon":
+        kv = (heads if config.new_decoder_architecture
+              else 1 if config.multi_query else config.num_kv_heads)
+    else:
+        kv = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    return config.num_hidden_layers * 2 * kv * head_dim * dtype_bytes
+
+
+def mean_cache_positions(prompt_tokens: float, new_tokens: int) -> float:
+    """Cached positions a row's decoding step reads, averaged over its generated steps: the
+    step that makes new token k (1..n) attends over the prompt and the k - 1 tokens before
+    it, so the mean is prompt_tokens + (n - 1) / 2."""
+    return prompt_tokens + (new_tokens - 1) / 2
+
+
 def decode_bound(n_params: int, weight_bytes: int, batch: int, flops: float,
-                 bandwidth: float | None = None) -> dict[str, float]:
+                 bandwidth: float | None = None,
+                 kv_bytes_per_row: float = 0.0) -> dict[str, float]:
     """The roofline of batched decoding in output tokens/s: compute (flops / 2 FLOPs a
-    parameter and token) and, with a bandwidth, memory (a step reads the weights once and
-    makes `batch` tokens; the KV cache is left out, so it is an upper bound)."""
+    parameter and token; attention's FLOPs are left out, under 1 % at these lengths) and, with
+    a bandwidth, memory: a step reads every weight once for the whole batch plus each row's
+    K/V cache (kv_bytes_per_row: kv_bytes_per_position x mean_cache_positions, averaged over
+    the generated steps) and makes `batch` tokens."""
     compute = flops / (2 * n_params)
     if not bandwidth:
         return {"compute_bound_tokens_per_s": compute, "bound_tokens_per_s": compute}
-    memory = bandwidth / weight_bytes * batch
+    memory = bandwidth * batch / (weight_bytes + batch * kv_bytes_per_row)
     return {"compute_bound_tokens_per_s": compute, "memory_bound_tokens_per_s": memory,
             "bound_tokens_per_s": min(compute, memory)}
 
 
+def sampling_bounds(measured: dict, n_params: int, weight_bytes: int, kv_per_position: int,
+                    flops: float, bandwidth: float | None) -> dict[str, float]:
+    """The bounds of one time_sampling() run: decode_bound with each row's KV cache at its
+    current length (prompt without padding, then one more position a step: the bound), and
+    with the static cache's whole length (padded prompt + new tokens), which the hf backend's
+    StaticCache attends over every step; the KV gigabytes a step reads and the share of the
+    bound the run reached."""
+    batch = measured["batch"]
+    kv_row = kv_per_position * mean_cache_positions(measured["prompt_tokens"],
+                                                    measured["new_tokens"])
+    bound = decode_bound(n_params, weight_bytes, batch, flops, bandwidth, kv_row)
+    static_row = kv_per_position * (measured["padded_prompt_tokens"] + measured["new_tokens"])
+    static = decode_bound(n_params, weight_bytes, batch, flops, bandwidth, static_row)
+    return {"kv_gb_per_step": batch * kv_row / 1e9, **bound,
+            "static_cache_bound_tokens_per_s": static["bound_tokens_per_s"],
+            "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]}
+
+
 def time_sampling(model, tok, prompts: list[str], decoding, max_new_tokens: int,
-                  device) -> dict[str, float]:
-    """Output tokens/s of the project's hf sampling path (sampling.sample, per-row seeded
-    Gumbel noise) on one batch of prompts. The stop tokens are switched off so every row runs
-    max_new_tokens steps, and the steps are read off generate()'s output, so the count is
-    the work done. A short run first warms the kernels up."""
+                  device, cache: str = "dynamic") -> dict[str, float]:
+    """Output tokens/s of the project's hf sampling path (sampling.sample with `cache`, per-row
+    seeded Gumbel noise) on one batch of prompts. The stop tokens are switched off so every
+    row runs max_new_tokens steps, and the steps are read off generate()'s output, so the
+    count is the work done. A short run first warms the kernels up. Also returns the prompts'
+    mean length in tokens (without padding), the padded length, and on CUDA the peak memory
+    allocated during the timed run (torch.cuda.max_memory_allocated; None elsewhere)."""
+    import torch
+
     from synthlens.generation.sampling import Request, sample
 
     model.generation_config.eos_token_id = None
     if tok.eos_token is not None:
         tok.eos_token = None
-    steps = []
+    steps, shapes = [], []
     generate = model.generate
 
     def recording(**kwargs):
         out = generate(**kwargs)
         steps.append(out.shape[1] - kwargs["input_ids"].shape[1])
+        shapes.append((kwargs["attention_mask"].sum().item() / out.shape[0],
+                       kwargs["input_ids"].shape[1]))
         return out
 
     model.generate = recording
     requests = [Request(text=p, seed=i) for i, p in enumerate(prompts)]
+    cuda = device.type == "cuda"
     try:
-        sample(model, tok, requests, decoding, min(2, max_new_tokens))
+        sample(model, tok, requests, decoding, min(2, max_new_tokens), cache=cache)
         synchronize(device)
+        if cuda:
+            torch.cuda.reset_peak_memory_stats(device)
         start = perf_counter()
-        sample(model, tok, requests, decoding, max_new_tokens)
+        sample(model, tok, requests, decoding, max_new_tokens, cache=cache)
         synchronize(device)
         seconds = perf_counter() - start
     finally:
         del model.generate
     tokens = len(requests) * steps[-1]
     return {"batch": len(requests), "new_tokens": steps[-1], "seconds": seconds,
-            "tokens_per_s": tokens / seconds}
+            "tokens_per_s": tokens / seconds, "prompt_tokens": shapes[-1][0],
+            "padded_prompt_tokens": shapes[-1][1],
+            "peak_memory_gb": torch.cuda.max_memory_allocated(device) / 1e9 if cuda else None}

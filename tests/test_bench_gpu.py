@@ -47,6 +47,75 @@ def test_decode_bound_is_the_lower_of_compute_and_memory():
         "compute_bound_tokens_per_s": 500, "bound_tokens_per_s": 500}
 
 
+def test_decode_bound_counts_every_rows_kv_cache_next_to_the_weights():
+    # 2 GB of weights, 64 rows each reading 100 positions of 0.5 MiB: a step reads
+    # 2e9 + 64 x 52,428,800 = 5,355,443,200 bytes; 2 TB/s make 373.45 steps/s of 64 tokens
+    b = roofline.decode_bound(10 ** 9, 2 * 10 ** 9, 64, 1e15, 2e12,
+                              kv_bytes_per_row=100 * 2 ** 19)
+    assert b["memory_bound_tokens_per_s"] == pytest.approx(23_900.92, rel=1e-6)
+    assert b["bound_tokens_per_s"] == b["memory_bound_tokens_per_s"]
+    # the weights alone would have promised 64,000: the KV cache costs 63 % of the speed here
+    assert b["memory_bound_tokens_per_s"] < 0.38 * 64_000
+
+
+def test_the_mean_cache_length_is_the_average_over_the_generated_steps():
+    # 10 prompt tokens, 4 new: the steps making tokens 1..4 attend over 10, 11, 12, 13
+    assert roofline.mean_cache_positions(10, 4) == sum(range(10, 14)) / 4 == 11.5
+    assert roofline.mean_cache_positions(7, 1) == 7
+
+
+def cache_bytes_per_position(model, length: int, rows: int = 3) -> float:
+    """Bytes of the K/V cache a forward pass over rows x length tokens leaves, per position."""
+    ids = torch.randint(3, 50, (rows, length))
+    with torch.no_grad():
+        cache = model(input_ids=ids, use_cache=True).past_key_values
+    total = sum(t.numel() * t.element_size() for layer in cache.layers
+                for t in (layer.keys, layer.values))
+    return total / (rows * length)
+
+
+@pytest.mark.parametrize("kind, by_hand", [
+    # 2 layers x (K and V) x kv heads x head_dim 16 (64 / 4 heads) x 4 bytes (fp32)
+    ("llama", 2 * 2 * 2 * 16 * 4),      # grouped-query: 2 K/V heads
+    ("falcon", 2 * 2 * 1 * 16 * 4),     # multi-query: one K/V head
+    # the new decoder architecture (Falcon-40B): transformers caches K/V expanded to all 4
+    ("falcon-new", 2 * 2 * 4 * 16 * 4),
+    ("qwen2", 2 * 2 * 2 * 16 * 4),
+    ("gpt2", 2 * 2 * 4 * 16 * 4)])      # every head has its own K/V
+def test_kv_bytes_per_position_is_the_cache_a_forward_pass_fills(kind, by_hand):
+    from transformers import (AutoModelForCausalLM, FalconConfig, GPT2Config, LlamaConfig,
+                              Qwen2Config)
+
+    config = {"llama": LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=2,
+                                   vocab_size=64),
+              "falcon": FalconConfig(hidden_size=64, num_hidden_layers=2,
+                                     num_attention_heads=4, vocab_size=64),
+              "falcon-new": FalconConfig(hidden_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, num_kv_heads=2,
+                                         new_decoder_architecture=True, vocab_size=64),
+              "qwen2": Qwen2Config(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=2,
+                                   vocab_size=64),
+              "gpt2": GPT2Config(n_embd=64, n_layer=2, n_head=4, vocab_size=64)}[kind]
+    model = AutoModelForCausalLM.from_config(config).eval()
+    assert roofline.kv_bytes_per_position(config, 4) == by_hand
+    assert cache_bytes_per_position(model, 7) == by_hand
+
+
+def test_sampling_bounds_read_the_cache_at_its_current_and_at_its_static_length():
+    measured = {"batch": 4, "new_tokens": 9, "prompt_tokens": 6.0, "padded_prompt_tokens": 11,
+                "tokens_per_s": 100.0}
+    out = roofline.sampling_bounds(measured, 1000, 8000, 10, 1e9, 1e6)
+    # current length: 6 + (9 - 1) / 2 = 10 positions x 10 bytes a row; a step reads
+    # 8000 + 4 x 100 = 8400 bytes -> 1e6 / 8400 steps/s x 4 tokens
+    assert out["memory_bound_tokens_per_s"] == pytest.approx(4e6 / 8400)
+    assert out["kv_gb_per_step"] == pytest.approx(400 / 1e9)
+    # static cache: 11 + 9 = 20 positions a row, every step: 8000 + 4 x 200 bytes
+    assert out["static_cache_bound_tokens_per_s"] == pytest.approx(4e6 / 8800)
+    assert out["fraction_of_bound"] == pytest.approx(100 / (4e6 / 8400))
+
+
 def test_weights_a_step_reads_leave_out_an_untied_input_embedding():
     from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
@@ -75,6 +144,28 @@ def test_time_sampling_runs_every_row_to_max_new_tokens(tmp_path):
     assert out["batch"] == 3 and out["new_tokens"] == 12
     assert out["tokens_per_s"] == pytest.approx(36 / out["seconds"])
     assert "generate" not in vars(model)  # the recording wrapper is gone again
+    assert out["peak_memory_gb"] is None  # the CPU has no CUDA allocator to ask
+
+
+@pytest.mark.parametrize("cache", ["dynamic", "static"])
+def test_time_sampling_reports_the_prompts_real_and_padded_lengths(tmp_path, cache):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from synthlens.config import DecodingSpec
+    from synthlens.generation.prompts import prompt_token_ids
+
+    path = save_causal_lm("llama", tmp_path / "m")
+    model = AutoModelForCausalLM.from_pretrained(path).eval()
+    tok = AutoTokenizer.from_pretrained(path)
+    texts = ["Write a positive movie review.", "A dull, lifeless script.",
+             "The plot was gripping and the cast superb."]
+    lengths = [len(prompt_token_ids(tok, t)) for t in texts]
+    assert len(set(lengths)) > 1
+    out = roofline.time_sampling(model, tok, texts, DecodingSpec(temperature=1.0, top_p=0.9),
+                                 5, CPU, cache=cache)
+    assert out["prompt_tokens"] == pytest.approx(sum(lengths) / 3)
+    assert out["padded_prompt_tokens"] == max(lengths)
+    assert (out["batch"], out["new_tokens"]) == (3, 5)
 
 
 def test_cpu_bench_times_the_hf_generator_next_to_its_compute_bound(tmp_path):
@@ -113,15 +204,47 @@ def test_bench_gpu_tiny_on_the_cpu_writes_every_figure(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     results = json.loads(out.read_text())
     assert [g["model"] for g in results["generators"]] == ["llama-7b", "falcon-7b", "qwen2_5-7b"]
+    bandwidth = results["copy_gb_per_s"] * 1e9
+    # the tiny configs: 2 layers, head_dim 16, fp32; K/V heads 4 (llama), 1 (falcon), 2 (qwen2)
+    per_position = {"llama-7b": 2 * 2 * 4 * 16 * 4, "falcon-7b": 2 * 2 * 1 * 16 * 4,
+                    "qwen2_5-7b": 2 * 2 * 2 * 16 * 4}
     for g in results["generators"]:
-        assert (g["batch"], g["new_tokens"]) == (4, 8)
-        assert g["bound_tokens_per_s"] == min(g["compute_bound_tokens_per_s"],
-                                              g["memory_bound_tokens_per_s"])
-        assert 0 < g["fraction_of_bound"] == pytest.approx(g["tokens_per_s"]
-                                                           / g["bound_tokens_per_s"])
+        assert g["kv_bytes_per_position"] == per_position[g["model"]]
+        runs = {r["scenario"]: r for r in g["scenarios"]}
+        assert list(runs) == ["t1_0 zero-shot", "p0_9 zero-shot", "t1_0 few-shot"]
+        assert runs["p0_9 zero-shot"]["decoding"] == {"temperature": 1.0, "top_p": 0.9}
+        # prompts of 10-13 words (zero-shot) and 40-43 (few-shot), one token a word
+        assert 10 <= runs["t1_0 zero-shot"]["prompt_tokens"] <= 13
+        assert 40 <= runs["t1_0 few-shot"]["prompt_tokens"] <= 43
+        for r in runs.values():
+            assert (r["batch"], r["new_tokens"], r["cache"]) == (4, 8, "dynamic")
+            assert r["peak_memory_gb"] is None
+            # the memory bound counts every row's cache at its mean length over the steps
+            kv_row = g["kv_bytes_per_position"] * (r["prompt_tokens"] + 3.5)
+            assert r["memory_bound_tokens_per_s"] == pytest.approx(
+                bandwidth * 4 / (g["weights_gb"] * 1e9 + 4 * kv_row), rel=1e-3)
+            assert r["bound_tokens_per_s"] == min(r["compute_bound_tokens_per_s"],
+                                                  r["memory_bound_tokens_per_s"])
+            assert 0 < r["fraction_of_bound"] == pytest.approx(r["tokens_per_s"]
+                                                               / r["bound_tokens_per_s"])
+        # the longer prompt's larger cache lowers the bound
+        assert (runs["t1_0 few-shot"]["memory_bound_tokens_per_s"]
+                < runs["t1_0 zero-shot"]["memory_bound_tokens_per_s"])
+        # the row's own figure is the slower zero-shot decoding
+        assert g["tokens_per_s"] == min(runs["t1_0 zero-shot"]["tokens_per_s"],
+                                        runs["p0_9 zero-shot"]["tokens_per_s"])
+        assert g["few_shot_tokens_per_s"] == runs["t1_0 few-shot"]["tokens_per_s"]
     assert results["classifier"]["train_steps_per_s"] > 0
-    assert results["featurizer"]["texts_per_s"] > 0
-    # the figures it suggests are valid dry_run params
-    assert DryRunSpec(**results["dry_run"]).tokens_per_second_7b == round(
-        results["generators"][0]["tokens_per_s"])
-    assert "| llama-7b" in result.stdout and "steps/s" in result.stdout
+    featurizer = results["featurizer"]
+    assert list(featurizer["texts_per_s_by_precision"]) == ["fp32"]  # no TF32 on the CPU
+    assert featurizer["texts_per_s"] == featurizer["texts_per_s_by_precision"]["fp32"] > 0
+    # the figures it suggests are valid dry_run params, one set per architecture
+    spec = DryRunSpec(**results["dry_run"])
+    assert spec.tokens_per_second_7b == round(results["generators"][0]["tokens_per_s"])
+    assert {arch: (f.zero_shot, f.few_shot)
+            for arch, f in spec.tokens_per_second_7b_by_arch.items()} == {
+        g["arch"]: (round(g["tokens_per_s"]), round(g["few_shot_tokens_per_s"]))
+        for g in results["generators"]}
+    assert set(spec.tokens_per_second_7b_by_arch) == {"llama", "falcon", "qwen2"}
+    assert "| llama-7b" in result.stdout and "p0_9 zero-shot" in result.stdout
+    assert "steps/s" in result.stdout and "featurizer (last_token) fp32" in result.stdout

@@ -197,16 +197,83 @@ def test_probe_scores_texts_times_labels_sequences_at_the_prefill_rate():
 
 
 def test_analyses_add_resamples_plus_one_mauve_runs_and_a_constant_per_dataset():
-    p = tiny(analyses_seconds_per_dataset=5)
+    p = tiny(analyses_seconds_per_dataset=5, analyses_fit_seconds_per_domain=7)
     p["analyses"] = {"enabled": True, "mauve_resamples": 4}
     items = estimate(Params.model_validate(p))
-    # 3 datasets x ((1 + 4) MAUVE runs + 5 s) + the reference row (1 MAUVE run + 5 s)
-    expected = 3 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5)
+    # one TF-IDF + SVD fit (7 s) + 3 datasets x ((1 + 4) MAUVE runs + 5 s) + the reference
+    # row (1 MAUVE run + 5 s)
+    expected = 7 + 3 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5)
     assert seconds(items, "analyses", "evaluate@d") == pytest.approx(expected)
     [line] = [i for i in items if i.group == "analyses"]
     assert line.cpu
     without = total_hours(estimate(Params.model_validate(tiny())))
     assert total_hours(items) == pytest.approx(without + expected / 3600)
+    # the fit is once per domain, not once per dataset: a template variant adds no fit
+    p["prompts"]["q"] = "{label} {subject}!"
+    p["templates"] = {"decodings": ["t1"], "models": {"m7": ["q"]}}
+    four = estimate(Params.model_validate(p))
+    assert seconds(four, "analyses", "evaluate@d") == pytest.approx(
+        7 + 4 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5))
+
+
+def test_an_architecture_figure_replaces_the_7b_default_for_the_models_it_names():
+    p = tiny(tokens_per_second_7b_by_arch={"llama": {"zero_shot": 500, "few_shot": 250},
+                                           "llama-2": {"zero_shot": 800}},
+             example_chars=8)
+    p["models"]["m7"]["path"] = "huggyllama/llama-7b"
+    p["models"]["l2"] = {"family": "vanilla", "source": "hub", "path": "meta-llama/Llama-2-7b-hf",
+                         "prompt": "p", "size_b": 7}
+    # few-shot: " neg xy" (7 chars) + 2 examples of 8 chars = 23 chars -> 6 tokens
+    p["prompts"]["f"] = "{examples} {label} {subject}"
+    p["models"]["l7f"] = {"family": "vanilla", "source": "hub", "path": "huggyllama/llama-7b",
+                          "prompt": "f", "shots": 2, "size_b": 7}
+    p["models"]["l1"] = {"family": "vanilla", "source": "hub", "path": "org/llama-1b",
+                         "prompt": "p", "size_b": 1}
+    p["grid"]["models"] += ["l2", "l7f", "l1"]
+    items = estimate(Params.model_validate(p))
+    approx = pytest.approx
+    # 1000 output tokens a model, 20 prompts
+    assert seconds(items, "generation", "generate@m7") == approx(1000 / 500 + 40 / 10_000)
+    # "llama-2" is the longer key the path holds; it states no few_shot
+    assert seconds(items, "generation", "generate@l2") == approx(1000 / 800 + 40 / 10_000)
+    # a model with shots takes the few_shot figure
+    assert seconds(items, "generation", "generate@l7f") == approx(1000 / 250 + 120 / 10_000)
+    # 500 x 7 = 3500 tokens/s, above the cap of batch 20 / 0.01 s
+    assert seconds(items, "generation", "generate@l1") == approx(1000 / 2000 + 40 / 70_000)
+    # a model no key names keeps tokens_per_second_7b (1000), scaled: 7000 -> capped at 2000
+    assert seconds(items, "generation", "generate@m1") == approx(1000 / 2000 + 40 / 70_000)
+    detail = next(i.detail for i in items if i.name == "generate@l7f")
+    assert "llama few_shot" in detail
+
+
+def test_api_time_is_the_slowest_of_concurrency_requests_and_tokens_per_minute():
+    # 20 requests, each costing its prompt (2 tokens) + max_tokens 50 against the token limit
+    p = tiny()
+    api = p["models"]["api"]["api"]
+    assert seconds(estimate(Params.model_validate(p)), "API generation",
+                   "generate@api") == pytest.approx(20 / 4 * 3)
+    api["requests_per_minute"] = 40            # 20 / 40 min = 30 s > 15 s
+    assert seconds(estimate(Params.model_validate(p)), "API generation",
+                   "generate@api") == pytest.approx(30)
+    api["tokens_per_minute"] = 1040            # 20 x 52 = 1040 tokens: 60 s
+    items = estimate(Params.model_validate(p))
+    assert seconds(items, "API generation", "generate@api") == pytest.approx(60)
+    assert "1,040 tokens at 1,040/min: 1.0 min (binds)" in next(
+        i.detail for i in items if i.name == "generate@api")
+    # limits the model does not state come from dry_run's assumed ones; its own win
+    p = tiny(api_requests_per_minute=10, api_tokens_per_minute=100_000)
+    assert seconds(estimate(Params.model_validate(p)), "API generation",
+                   "generate@api") == pytest.approx(120)   # 20 requests at 10 a minute
+    p["models"]["api"]["api"]["requests_per_minute"] = 60
+    assert seconds(estimate(Params.model_validate(p)), "API generation",
+                   "generate@api") == pytest.approx(20)
+
+
+def test_dry_run_refuses_an_architecture_figure_it_does_not_know():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="zero"):
+        Params.model_validate(tiny(tokens_per_second_7b_by_arch={"llama": {"zero": 5}}))
 
 
 def test_learning_curves_count_one_fit_per_size_that_fits_the_data():

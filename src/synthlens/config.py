@@ -244,6 +244,12 @@ class ClassifierSpec(Strict):
                            "more epochs, up to this many optimiser steps, so a 40-example "
                            "dataset is not judged by a classifier that took three steps")
     seeds: list[int] = Field(min_length=1, max_length=100)
+    method: Literal["finetune", "linear_probe"] = Field(
+        default="finetune", description="finetune: train the whole backbone with a fresh "
+        "head; linear_probe: freeze it, mean-pool its last hidden state and fit a "
+        "logistic-regression head (a CPU-friendly fraction of the cost)")
+    probe_c: float = Field(default=1.0, gt=0, le=1e6, description="linear_probe: inverse "
+                           "L2 strength C of the logistic regression (standardised features)")
 
 
 class EvaluateSpec(Strict):

@@ -1,7 +1,10 @@
-"""Fine-tuning the classifier behind faithfulness, complexity and performance.
+"""Training the classifier behind faithfulness, complexity and performance.
 
-A plain training loop (AdamW, linear decay) over AutoModelForSequenceClassification, so a
-reader sees every step; seeds make runs repeatable.
+params classifier.method picks how: 'finetune', a plain training loop (AdamW, linear decay)
+over AutoModelForSequenceClassification, so a reader sees every step; or 'linear_probe'
+(metrics/linear_probe.py), a logistic-regression head on the frozen backbone's mean-pooled
+features. Both give a model whose forward returns .logits, so predict/accuracy/save/load
+serve either; seeds make runs repeatable.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from ..config import ClassifierSpec
 from ..device import autocast, choose
 from ..hub import missing_hint
 from .encoder import load_tokenizer, resolve, tokenize
+from .linear_probe import HEAD, MARKER, load_probe, save_probe, saved_method, train_probe
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,10 @@ def _seed_everything(seed: int) -> None:
 
 def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
                      num_labels: int, seed: int, desc: str = "classifier", device=None):
-    """Fine-tune the backbone with a fresh classification head on `device` (default: the
-    run's device, device.choose()); returns (model, tokenizer), the model on that device."""
+    """Train a classifier the way spec.method says (fine-tune the backbone with a fresh
+    classification head, or fit a linear probe on its frozen features) on `device` (default:
+    the run's device, device.choose()); returns (model, tokenizer), the model on that
+    device."""
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification
@@ -38,6 +44,8 @@ def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
     if not texts:
         raise ValueError(f"{desc}: no training examples")
     _seed_everything(seed)
+    if spec.method == "linear_probe":
+        return train_probe(spec, texts, labels, num_labels, seed, device or choose())
     encoder = spec.backbone
     path = resolve(encoder)
     tok = load_tokenizer(path, encoder.revision)
@@ -101,7 +109,13 @@ def accuracy(model, tok, texts: list[str], labels: list[int], max_length: int) -
 
 
 def save(model, tok, out: Path) -> None:
+    """Either kind of classifier, with its tokenizer, into the directory `out`."""
+    if getattr(model, "is_linear_probe", False):
+        save_probe(model, tok, out)
+        return
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).unlink(missing_ok=True)  # a probe saved here before is replaced
+    (out / HEAD).unlink(missing_ok=True)
     model.save_pretrained(out)
     tok.save_pretrained(out)
 
@@ -112,5 +126,7 @@ def load(path: Path, device=None):
 
     if not path.is_dir():
         raise FileNotFoundError(f"{path} not found: run the train_reference stage (dvc repro)")
+    if saved_method(path) == "linear_probe":
+        return load_probe(path, device or choose())
     model = AutoModelForSequenceClassification.from_pretrained(path).eval()
     return model.to(device or choose()), AutoTokenizer.from_pretrained(path)

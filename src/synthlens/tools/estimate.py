@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from ..config import Params
 from .estimate_extra import analyses, learning_curves, probe
-from .estimate_sizes import (Item, assumed_marks, datasets_detail, finetune_steps, holdout_rows,
-                             mauve_run_seconds, mauve_sides, n_, output_tokens_per_second,
+from .estimate_sizes import (Item, api_seconds, assumed_marks, datasets_detail, finetune_steps,
+                             holdout_rows, mauve_run_seconds, mauve_sides, n_, output_rate,
                              prefill_tokens_per_second, prompt_tokens, reference_rows, seeds_,
                              size_b, synthetic_rows)
 
@@ -50,8 +50,9 @@ def generation_cells(params: Params) -> list[dict]:
 
 
 def generation(params: Params) -> list[Item]:
-    """generate@<model>: output tokens at the model's tokens/s plus prompt prefill; an API
-    model's requests run api.max_concurrency at a time (wall time, not GPU time)."""
+    """generate@<model>: output tokens at the model's tokens/s (its architecture's figure
+    where dry_run states one) plus prompt prefill; an API model: the slowest of its
+    concurrency, requests-per-minute and tokens-per-minute limits (wall time, not GPU time)."""
     items = []
     cells = generation_cells(params)
     for model in params.grid.models:
@@ -61,16 +62,17 @@ def generation(params: Params) -> list[Item]:
                        sum(c["prompt_tokens"] for c in mine))
         spec = params.model(model)
         if spec.backend == "openai":
-            seconds = samples / spec.api.max_concurrency * params.dry_run.api_seconds_per_request
+            seconds, why = api_seconds(params, model, samples, out + prompt)
             items.append(Item("API generation", f"generate@{model}",
                               f"{len(mine)} datasets, {n_(samples)} requests, "
-                              f"{spec.api.max_concurrency} at a time", seconds))
+                              f"{n_(out + prompt)} tokens (prompt + max_tokens): {why}",
+                              seconds))
             continue
-        tps, pps = output_tokens_per_second(params, model), prefill_tokens_per_second(params, model)
+        (tps, source), pps = output_rate(params, model), prefill_tokens_per_second(params, model)
         items.append(Item("generation", f"generate@{model}",
                           f"{len(mine)} datasets, {n_(samples)} samples: {n_(out)} output "
-                          f"tokens at {n_(tps)}/s + {n_(prompt)} prompt tokens at {n_(pps)}/s "
-                          f"({spec.backend}, {size_b(params, model):g}B)",
+                          f"tokens at {n_(tps)}/s ({source}) + {n_(prompt)} prompt tokens at "
+                          f"{n_(pps)}/s ({spec.backend}, {size_b(params, model):g}B)",
                           out / tps + prompt / pps))
     return items
 

@@ -122,13 +122,58 @@ def probe_tokens(params: Params, model: str, domain: str) -> int:
 
 
 # ---------------------------------------------------------------- throughputs
-def output_tokens_per_second(params: Params, model: str) -> float:
-    """hf: the 7B figure scaled by 7/size_b, but never above batch_size per step overhead;
-    vllm: its own 7B figure scaled by 7/size_b."""
-    d, scale = params.dry_run, 7.0 / size_b(params, model)
-    if params.model(model).backend == "vllm":
-        return d.vllm_tokens_per_second_7b * scale
-    return min(d.tokens_per_second_7b * scale, params.generate.batch_size / d.hf_step_overhead_s)
+def architecture(params: Params, model: str) -> str | None:
+    """The key of dry_run.tokens_per_second_7b_by_arch that names the model: contained in its
+    path or its name (lower case), the longest such key; None when none is."""
+    where = f"{params.model(model).path or ''} {model}".lower()
+    keys = [k for k in params.dry_run.tokens_per_second_7b_by_arch if k.lower() in where]
+    return max(keys, key=len) if keys else None
+
+
+def output_rate(params: Params, model: str) -> tuple[float, str]:
+    """(output tokens/s, the figure it comes from). hf: the model's architecture figure
+    (few_shot for a model with shots, when stated) or tokens_per_second_7b, scaled by
+    7/size_b, never above generate.batch_size per hf_step_overhead_s; vllm: its own 7B
+    figure scaled by 7/size_b."""
+    d, spec, scale = params.dry_run, params.model(model), 7.0 / size_b(params, model)
+    if spec.backend == "vllm":
+        return d.vllm_tokens_per_second_7b * scale, "vllm_tokens_per_second_7b"
+    arch = architecture(params, model)
+    if arch is None:
+        rate, source = d.tokens_per_second_7b, "tokens_per_second_7b"
+    else:
+        figure = d.tokens_per_second_7b_by_arch[arch]
+        few = bool(spec.shots) and figure.few_shot is not None
+        rate = figure.few_shot if few else figure.zero_shot
+        source = f"{arch} {'few_shot' if few else 'zero_shot'}"
+    cap = params.generate.batch_size / d.hf_step_overhead_s
+    if rate * scale > cap:
+        return cap, f"step-overhead cap, batch {params.generate.batch_size}"
+    return rate * scale, source
+
+
+def api_seconds(params: Params, model: str, requests: int, tokens: int) -> tuple[float, str]:
+    """(wall seconds, why) of an API model's requests, each costing prompt + max_tokens of
+    `tokens` in all: the slowest of the latency at api.max_concurrency requests in flight
+    (dry_run.api_seconds_per_request each), requests / requests_per_minute and tokens /
+    tokens_per_minute (the model's api limits, else dry_run's assumed ones; no term where
+    neither states one), as generation/ratelimit.py paces them."""
+    api, d = params.model(model).api, params.dry_run
+    terms = {f"{api.max_concurrency} at a time x {d.api_seconds_per_request:g} s":
+             requests / api.max_concurrency * d.api_seconds_per_request}
+    for what, count, own, assumed in (("requests", requests, api.requests_per_minute,
+                                       d.api_requests_per_minute),
+                                      ("tokens", tokens, api.tokens_per_minute,
+                                       d.api_tokens_per_minute)):
+        limit = own or assumed
+        if limit:
+            mark = "" if own else " (assumed)"
+            terms[f"{n_(count)} {what} at {n_(limit)}/min{mark}"] = count / limit * 60
+    binding = max(terms, key=terms.get)
+    parts = [f"{k}: {v / 60:.1f} min" + (" (binds)" if k == binding and len(terms) > 1 else "")
+             for k, v in terms.items()]
+    return terms[binding], "; ".join(parts) + ("" if len(terms) > 1 else
+                                               "; no rate limit stated or assumed")
 
 
 def prefill_tokens_per_second(params: Params, model: str) -> float:
