@@ -1,5 +1,5 @@
-"""The classifier's training budget (params classifier) is enough to learn from a dataset of
-the synthetic size: a stratified draw of each default-profile domain's real R-train, as large
+"""The shipped classifier (params classifier: its method, a linear probe in the mini profile,
+and its training budget) is enough to learn from a dataset of the synthetic size: a stratified draw of each default-profile domain's real R-train, as large
 as a synthetic dataset, trained exactly as complexity/performance train (the same split and
 budget), beats the majority share of R-test clearly (a one-sided binomial test against
 always answering the majority label, p < 0.001) and does not predict one class. At the old

@@ -121,7 +121,9 @@ def save(model, tok, out: Path) -> None:
 
 
 def load(path: Path, device=None):
-    """A saved classifier and its tokenizer, the model on `device` (default: device.choose())."""
+    """A saved classifier and its tokenizer, the model on `device` (default: device.choose()):
+    a linear probe where the directory holds its marker, else a fine-tuned classifier (as
+    every one saved before the probe existed)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if not path.is_dir():
