@@ -7,7 +7,9 @@ batch of 256 few-shot rows of a 7B model peaked near 80 GB). A batch that still 
 memory is split in halves and the halves are run again, and the backend remembers the token
 budget (rows x (longest prompt + max_new_tokens)) that failed, so later batches start below
 it. Samples are batch-independent by design (sampling.PerRowGumbel), so a split changes no
-sample. On the CPU nothing of this changes the computation: dynamic cache, fp32, one batch.
+sample. On the CPU nothing of this changes the computation: dynamic cache, fp32, one batch;
+there rows with the same prompt (zero-shot rows of one label) share one prefill of it, which
+keeps every token id (sampling.shared_prefill).
 """
 from __future__ import annotations
 
@@ -66,6 +68,9 @@ class HFBackend:
         self.device = f"{describe(device)}/{'bf16' if cuda else 'fp32'}"
         # the CPU keeps today's exact computation; the static cache is for GPU memory
         self.cache = "static" if cuda else "dynamic"
+        # rows with one prompt share its prefill (sampling.shared_prefill; dynamic cache only):
+        # the same token ids as one prefill per row on the CPU (tests/test_shared_prefill.py)
+        self.share_prefill = not cuda
         self.token_budget: int | None = None  # KV positions per batch; set by an OOM
 
     def model_input(self, prompt: str) -> str:
@@ -94,7 +99,8 @@ class HFBackend:
             rows = rows_within(lengths[start:], max_new_tokens, self.token_budget)
             try:
                 done.extend(sample(self.model, self.tok, requests[start:start + rows], decoding,
-                                   max_new_tokens, self.cleaning, cache=self.cache))
+                                   max_new_tokens, self.cleaning, cache=self.cache,
+                                   share_prefill=self.share_prefill))
                 continue
             except torch.OutOfMemoryError:
                 if rows == 1:
