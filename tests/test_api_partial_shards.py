@@ -126,7 +126,8 @@ def test_ctrl_c_or_kill_mid_shard_then_rerun_repeats_no_answered_request(api, mi
     mini_params["generate"].update(shard_size=64)  # one shard: nothing finishes before the kill
     with open("params.yaml", "w") as fh:
         yaml.safe_dump(mini_params, fh)
-    api.every = lambda n: {"sleep": 0.1}
+    # 0.5 s an answer: 12 answers take 6 s, so a loaded machine still kills mid-shard
+    api.every = lambda n: {"sleep": 0.5}
     cmd = [sys.executable, "-m", "synthlens", "generate", "--model", "api-model"]
     partial = shard_dir("api-model", "reviews", "t1_0") / "partial-00000.jsonl"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -148,6 +148,8 @@ class Container:
                "LANG": "C.UTF-8", "SYNTHLENS_DEVICE": "cpu"}
         env.update(_image_env())
         env["HF_HOME"] = env["HF_HOME"].replace("/cache/", f"{self.cache}/")
+        # the image's editable install points at its own copy of src/: so does this one
+        env["PYTHONPATH"] = str(self.app / "src")
         return env
 
     def start(self, log: Path) -> subprocess.Popen:

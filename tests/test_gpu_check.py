@@ -23,7 +23,8 @@ no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machin
 
 
 def make(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")}
+    # not a sub-make of `make test`: that one would print "make[1]: Entering directory"
+    clean = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     return subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env={**clean, **env})
 

@@ -134,8 +134,11 @@ def evaluated_domain(tmp_path, monkeypatch):
     raw["featurizer"] = {"source": "local", "name": str(save_featurizer(tmp_path / "feat"))}
     raw["classifier"].update(
         backbone={"source": "local", "name": str(save_classifier_backbone(tmp_path / "bb"))},
-        epochs=1, batch_size=16, max_length=24, min_steps=0, seeds=[0, 1])
-    raw["evaluate"].update(diversity_tokens=40, mauve_samples=12, mauve_seeds=[0])
+        epochs=1, batch_size=16, max_length=24, min_steps=0, seeds=[0, 1],
+        method="finetune")  # the load counts below are of fine-tuned classifiers
+    # the datasets of the grid and the full reference row (the sized one trains classifiers)
+    raw["evaluate"].update(diversity_tokens=40, mauve_samples=12, mauve_seeds=[0],
+                           reference_draws=0)
     raw["analyses"].update(mauve_resamples=0, bootstrap_resamples=10)  # k-means is the slow part
     params = Params.model_validate(raw)
     prepare.run(params, "reviews")

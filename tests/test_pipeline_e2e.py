@@ -1,8 +1,10 @@
 """The real pipeline, end to end through DVC, on a micro params file, in a real git repository
 holding the project's files: the README's "change a parameter and rerun" walk-through."""
 import json
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -32,7 +34,10 @@ def micro_params() -> dict:
 
 
 def dvc(cwd, *args, check=True):
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "dvc"), *args], cwd=cwd,
+    """dvc ARGS in cwd, its stages running the package copied into cwd/src (PYTHONPATH: ahead of
+    the venv's editable install), so an edit of that copy is the code that runs."""
+    env = {**os.environ, "PYTHONPATH": str(Path(cwd) / "src")}
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "dvc"), *args], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=900)
     if check and result.returncode != 0:
         raise AssertionError(f"dvc {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -82,8 +87,9 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
     expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
                 for c in ("t1_0", "p0_9", "t1_0~completion_b")}
     expected |= {f"data/metrics/{d}/reference.json" for d in ("reviews", "questions")}
-    # the reference row at the synthetic size: reviews 2 x 6 samples, questions 3 x 6
-    expected |= {"data/metrics/reviews/reference_n12.json",
+    # the reference row at the synthetic size: reviews 2 x 64 samples (the domain's own
+    # samples_per_label), questions 3 x 6 (generate's)
+    expected |= {"data/metrics/reviews/reference_n128.json",
                  "data/metrics/questions/reference_n18.json"}
     assert set(metrics) == expected | {"data/probe/gpt2-mini.json"}
     for domain in ("reviews", "questions"):
@@ -102,9 +108,15 @@ def test_two_file_local_domain_keeps_its_own_splits(pipeline):
     from synthlens.records import read_jsonl
 
     test = read_jsonl(root / "data/reference/questions/test.jsonl")
+    text = lambda row: row.rsplit(",", 1)[0].strip('"')  # noqa: E731
+    norm = lambda t: " ".join(t.lower().split())  # noqa: E731
     _, *rows = (root / "data/raw/questions_test.csv").read_text().splitlines()
-    assert len(test) == len(rows)
-    assert test[0]["text"] == rows[0].rsplit(",", 1)[0].strip('"')
+    _, *train = (root / "data/raw/questions_train.csv").read_text().splitlines()
+    # the test file's rows, less those that also occur in the train file (deduplicated)
+    seen = {norm(text(r)) for r in train}
+    kept = [text(r) for r in rows if norm(text(r)) not in seen]
+    assert 0 < len(kept) < len(rows)
+    assert sorted(r["text"] for r in test) == sorted(kept)
 
 
 def test_report_writes_tables_and_figures(pipeline):

@@ -12,7 +12,7 @@ from synthlens.stages.mix import draw, shares
 def test_template_variants_are_datasets_of_their_own(mini_params, write_params):
     p = load_params(write_params(mini_params))
     names = [n for d, n, c, t in p.datasets("smollm2-135m-instruct") if d == "reviews"]
-    assert names == ["t0_5", "t1_0", "t1_5", "p0_9", "t1_0~instruction_attr"]
+    assert names == ["t0_5", "t0_75", "t1_0", "t1_5", "p0_9", "t1_0~instruction_attr"]
     # narrowing the grid drops what it no longer runs, without other edits
     mini_params["grid"]["decodings"] = ["t0_5"]
     mini_params["grid"]["models"] = ["gpt2-mini"]
