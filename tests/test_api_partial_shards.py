@@ -130,7 +130,10 @@ def test_ctrl_c_or_kill_mid_shard_then_rerun_repeats_no_answered_request(api, mi
     api.every = lambda n: {"sleep": 0.5}
     cmd = [sys.executable, "-m", "synthlens", "generate", "--model", "api-model"]
     partial = shard_dir("api-model", "reviews", "t1_0") / "partial-00000.jsonl"
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a Ctrl-C as in a terminal: SIGINT at its default in the child even where this test runs
+    # with it ignored (a background job of a non-interactive shell, as CI may start it)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (
             not partial.is_file() or partial.read_text().count("\n") < 3):
