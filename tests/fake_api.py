@@ -6,6 +6,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+KEY_ENV = "SYNTHLENS_TEST_API_KEY"   # the API key variable the tests' API models name
+
 
 def prompt_of(body):
     prompt = body["messages"][0]["content"] if "messages" in body else body["prompt"]
@@ -95,3 +99,12 @@ class FakeAPI:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def api(monkeypatch):
+    """A running FakeAPI, with no API key in the environment; stopped after the test."""
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    fake = FakeAPI().start()
+    yield fake
+    fake.stop()

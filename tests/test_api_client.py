@@ -10,17 +10,7 @@ from synthlens.generation.openai_backend import (BackendError, OpenAIBackendConf
                                                  open_client)
 from synthlens.generation.ratelimit import RateLimiter, parse_duration
 
-from fake_api import FakeAPI
-
-KEY_ENV = "SYNTHLENS_TEST_API_KEY"
-
-
-@pytest.fixture
-def api(monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    fake = FakeAPI().start()
-    yield fake
-    fake.stop()
+from fake_api import KEY_ENV, FakeAPI, api  # noqa: F401  (api: a fixture)
 
 
 def config(api, **kw):

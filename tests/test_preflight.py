@@ -16,17 +16,7 @@ from synthlens.config import Params
 from synthlens.tools import preflight
 
 from conftest import ROOT, run_cli
-from fake_api import FakeAPI
-
-KEY_ENV = "SYNTHLENS_TEST_API_KEY"
-
-
-@pytest.fixture
-def api(monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    fake = FakeAPI().start()
-    yield fake
-    fake.stop()
+from fake_api import KEY_ENV, FakeAPI, api  # noqa: F401  (api: a fixture)
 
 
 def with_api_model(mini_params, base_url, family="instruct") -> Params:
