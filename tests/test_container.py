@@ -63,12 +63,14 @@ def test_every_pipeline_input_is_in_the_build_context():
 
 
 @pytest.mark.parametrize("path, sent", [
-    ("data/metrics/reviews/reference.json", False),
+    ("data/metrics/sst2/reference.json", False),
     ("data/synthetic/smollm2-135m-instruct/fingerprints.json", False),
     ("data/.computed-here", False),
     (".git/HEAD", False),
     ("data/human_labels/README.md", True),
     ("data/raw/questions.csv", True),
+    ("data/raw/sst2_train.jsonl", True),  # the default grid's real-text domains
+    ("data/raw/agnews_test.jsonl", True),
 ])
 def test_build_context_keeps_outputs_out_and_inputs_in(path, sent):
     assert (path in context_paths()) is sent
@@ -193,8 +195,9 @@ def test_container_run_survives_a_kill_mid_evaluate_and_finishes():
         box = Container(base)
         box.build()
         assert not (box.app / ".git").exists()
-        # results a checkout would carry: the first run clears them once, never again
-        stale = box.volume / "metrics" / "reviews" / "committed.json"
+        # results a checkout would carry (the default grid's): the first run clears them once,
+        # never again
+        stale = box.volume / "metrics" / "sst2" / "committed.json"
         stale.parent.mkdir(parents=True)
         stale.write_text("{}")
         if box.as_root:

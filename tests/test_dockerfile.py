@@ -306,6 +306,7 @@ def dockerignored(path: str, patterns: list[str]) -> bool:
     ("data/metrics/summary.json", True),
     ("paper_figures/results.md", True),
     ("data/raw/questions.csv", False),
+    ("data/raw/sst2_train.jsonl", False),  # the default grid's real-text domains
     ("paper_figures/README.md", False),
     (".dvc/config", False),
     ("dvc.yaml", False),

@@ -3,7 +3,6 @@ import json
 
 import pytest
 import torch
-import yaml
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from synthlens.config import DecodingSpec, Params
@@ -15,7 +14,7 @@ from synthlens.records import read_jsonl
 from synthlens.stages import generate
 from synthlens.stages.train_generator import build_tokenizer
 
-from conftest import ROOT
+from conftest import load_builtin_params
 
 TEXTS = ["Here is a positive movie review: the cast was superb and the plot was gripping.",
          "Here is a negative movie review: the script was dull and the pacing was limp.",
@@ -73,9 +72,9 @@ def test_clean_output():
 
 
 def one_cell(decoding: str) -> Params:
-    """gpt2-mini on reviews x `decoding` only; 5 samples a label from the domain's own
-    samples_per_label, which overrides generate's (2)."""
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    """gpt2-mini on reviews x `decoding` only (the builtin fixture: no stop strings); 5 samples
+    a label from the domain's own samples_per_label, which overrides generate's (2)."""
+    raw = load_builtin_params()
     raw["domains"]["reviews"]["samples_per_label"] = 5
     raw["generate"].update(samples_per_label=2, shard_size=3, batch_size=2, max_new_tokens=8)
     raw["grid"] = {"models": ["gpt2-mini"], "domains": ["reviews"], "decodings": [decoding]}

@@ -157,14 +157,17 @@ def test_static_cache_samples_what_the_dynamic_cache_samples(kind, monkeypatch):
 
 
 def test_the_cpu_keeps_the_dynamic_cache(mini_params, model_dir, monkeypatch):
+    """On the CPU the backend decodes with decode_loop (dynamic cache), never generate()."""
+    import synthlens.generation.decode_loop as loop
+
     hf = backend(mini_params, model_dir)
     assert hf.cache == "dynamic" and hf.device.endswith("/fp32")
-    seen = {}
-    real_generate = hf.model.generate
-    monkeypatch.setattr(hf.model, "generate",
-                        lambda **kw: seen.update(kw) or real_generate(**kw))
+    used = []
+    real = loop.decode
+    monkeypatch.setattr(loop, "decode", lambda *a, **k: used.append("loop") or real(*a, **k))
+    monkeypatch.setattr(hf.model, "generate", lambda **kw: used.append("generate"))
     hf.complete(REQUESTS[:3], DECODING, 4)
-    assert "past_key_values" not in seen
+    assert used == ["loop"]
 
 
 @pytest.mark.gpu

@@ -5,7 +5,6 @@ touches. In-process stage runs on tiny local models in a scratch directory."""
 import random
 
 import pytest
-import yaml
 from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSequenceClassification
 
 from synthlens.config import Params
@@ -14,7 +13,7 @@ from synthlens.layout import (generator_dir, metrics_file, reference_classifier_
 from synthlens.records import read_json, read_jsonl, write_jsonl
 from synthlens.stages import evaluate, featurize, generate, prepare, train_reference
 
-from conftest import ROOT
+from conftest import load_builtin_params
 from tiny_models import save_causal_lm, save_classifier_backbone, save_featurizer
 
 DOMAINS, DECODINGS = ["reviews", "news"], ["t1_0", "p0_9"]
@@ -33,7 +32,8 @@ def count_loads(monkeypatch, auto_class) -> list[str]:
 
 
 def raw_params() -> dict:
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    """The shipped params on the builtin fixture (conftest.builtin_fixture), made small."""
+    raw = load_builtin_params()
     for d in DOMAINS:
         raw["domains"][d].update(samples_per_label=2, n_train=40, n_test=20)
     raw["generate"].update(max_new_tokens=6, batch_size=8, shard_size=8)

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, load_builtin_params
 
 CHARACTERISTICS = ("diversity", "mauve", "faithfulness", "complexity", "performance")
 
 
 def micro_params() -> dict:
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    """The shipped params.yaml on the builtin fixture (conftest.builtin_fixture: no stop
+    strings), cut down to a micro grid: gpt2-mini on the builtin reviews domain and a two-file
+    local domain."""
+    params = load_builtin_params()
     params["domains"]["reviews"].update(n_train=80, n_test=40)
     params["grid"] = {"models": ["gpt2-mini"], "domains": ["reviews", "questions"],
                       "decodings": ["t1_0", "p0_9"]}

@@ -82,6 +82,28 @@ def test_score_is_the_mean_log_prob_of_the_label_tokens(tmp_path):
             assert scores[t, j] == pytest.approx(want, abs=1e-4)
 
 
+def test_a_text_longer_than_the_context_window_is_scored_on_its_last_positions(tmp_path):
+    """gpt2's positions end at n_positions: a longer text keeps the end of its context (cut so
+    that the longest label phrase fits, every phrase whole), as one unpadded forward pass of
+    exactly those tokens scores it."""
+    model, tok = load(tmp_path, "gpt2")
+    window = model.config.n_positions
+    long_text = " ".join(["The plot was gripping and the cast superb."] * 40)
+    ctx, cont = pair_ids(tok, context=TEMPLATE.format(text=long_text), continuation=PHRASES[1])
+    assert len(ctx) + len(cont) > window
+    scores = label_scores(model, tok, texts=[long_text, TEXTS[1]], label_phrases=PHRASES,
+                          template=TEMPLATE, device=DEVICE, batch_size=6)
+    longest = max(len(pair_ids(tok, context=TEMPLATE.format(text=long_text), continuation=p)[1])
+                  for p in PHRASES)
+    kept = ctx[len(ctx) + longest - window:]
+    with torch.no_grad():
+        logits = model(torch.tensor([kept + cont], device=DEVICE)).logits[0]
+    logp = torch.log_softmax(logits.float(), -1)
+    start = len(kept)
+    want = np.mean([logp[start - 1 + i, c].item() for i, c in enumerate(cont)])
+    assert scores[0, 1] == pytest.approx(want, abs=1e-4)
+
+
 @pytest.mark.parametrize("kind", ["llama", "gpt2"])
 def test_scores_do_not_depend_on_batch_size_or_padding_side(tmp_path, kind):
     model, tok = load(tmp_path, kind)

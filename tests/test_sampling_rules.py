@@ -1,6 +1,7 @@
 """Sampling exactly as params say (issue 8): one BOS policy on every backend, generation that
 stops at EOS and at the stop strings with the text cut there, a cut-off flag that tells
-max_new_tokens from a real ending, and vLLM's knobs held at their neutral values."""
+max_new_tokens from a real ending (on both decoding paths: the CPU's loop and generate()),
+and vLLM's knobs held at their neutral values. The draw itself: tests/test_decode_loop.py."""
 import re
 import sys
 import types
@@ -61,14 +62,16 @@ def test_vllm_requests_carry_the_ids_the_hf_model_sees(monkeypatch):
     chat = tok.apply_chat_template([{"role": "user", "content": PROMPT}], tokenize=False,
                                    add_generation_prompt=True)
     requests = [Request(PROMPT, 1), Request(chat, 2), Request("A dull", 3)]
+    import synthlens.generation.decode_loop as loop
+
     seen = {}
-    real_generate = model.generate
+    real_decode = loop.decode
 
-    def spy(**kwargs):
-        seen.update(kwargs)
-        return real_generate(**kwargs)
+    def spy(model_, tok_, input_ids, attention_mask, *args, **kwargs):
+        seen.update(input_ids=input_ids, attention_mask=attention_mask)
+        return real_decode(model_, tok_, input_ids, attention_mask, *args, **kwargs)
 
-    monkeypatch.setattr(model, "generate", spy)
+    monkeypatch.setattr(loop, "decode", spy)
     sample(model, tok, requests, DecodingSpec(temperature=1.0), 4)
     fed = [ids[mask.bool()].tolist() for ids, mask in zip(seen["input_ids"],
                                                              seen["attention_mask"])]
@@ -111,54 +114,69 @@ def test_generation_stops_at_a_stop_string_and_the_text_is_cut_before_it(tiny_gp
     assert hits >= 1
 
 
-def test_eos_ends_a_sample_that_is_then_not_cut_off(tiny_gpt2, monkeypatch):
+def new_ids(monkeypatch, cache: str) -> list:
+    """A list that receives, per sample() call, the new token ids of every row as the decoding
+    path returned them (cache "dynamic": decode_loop.decode's lists, a row ends where it
+    ended; "static": generate()'s rows, which run to the longest row's end)."""
+    import synthlens.generation.decode_loop as loop
+
+    calls = []
+    if cache == "dynamic":
+        real = loop.decode
+        monkeypatch.setattr(loop, "decode",
+                            lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    else:
+        real_generate = GPT2LMHeadModel.generate
+
+        def spy(self, **kwargs):
+            out = real_generate(self, **kwargs)
+            calls.append(out[:, kwargs["input_ids"].shape[1]:].tolist())
+            return out
+
+        monkeypatch.setattr(GPT2LMHeadModel, "generate", spy)
+    return calls
+
+
+@pytest.mark.parametrize("cache", ["dynamic", "static"])
+def test_eos_ends_a_sample_that_is_then_not_cut_off(tiny_gpt2, monkeypatch, cache):
     import copy
 
     model, tok = tiny_gpt2
     request = [Request("Here is a positive movie review:", 0)]
-    outputs = []
-    real_generate = GPT2LMHeadModel.generate
-
-    def spy(self, **kwargs):
-        outputs.append(real_generate(self, **kwargs))
-        return outputs[-1]
-
-    monkeypatch.setattr(GPT2LMHeadModel, "generate", spy)
-    full = sample(model, tok, request, SAMPLING, 12)[0]
-    new = outputs[-1][0, -12:].tolist()
-    assert full.cut_off and full.raw == tok.decode(new)
+    calls = new_ids(monkeypatch, cache)
+    full = sample(model, tok, request, SAMPLING, 12, cache=cache)[0]
+    new = calls[-1][0]
+    assert len(new) == 12 and full.cut_off and full.raw == tok.decode(new)
     # the model's own generation_config names the token this sample writes third as its EOS
     ender = copy.deepcopy(model)
     ender.generation_config.eos_token_id = new[2]
-    stopped = sample(ender, tok, request, SAMPLING, 12)[0]
-    assert outputs[-1].shape[1] == outputs[0].shape[1] - 9
+    stopped = sample(ender, tok, request, SAMPLING, 12, cache=cache)[0]
+    assert calls[-1][0] == new[:3]  # generation stopped there
     assert stopped == Completion(tok.decode(new[:3]).strip(), tok.decode(new[:3]), False)
 
 
+@pytest.mark.parametrize("cache", ["dynamic", "static"])
 def test_cut_off_tells_max_new_tokens_from_eos_and_stop_strings_in_one_batch(tiny_gpt2,
-                                                                             monkeypatch):
+                                                                             monkeypatch, cache):
     import copy
 
     model, tok = tiny_gpt2
     ender = copy.deepcopy(model)  # twenty ends of sequence: some rows end early, some do not
     ender.generation_config.eos_token_id = list(range(100, 120))
     requests = [Request("Here is a positive movie review:", seed) for seed in range(12)]
-    outputs = []
-    real_generate = GPT2LMHeadModel.generate
-    monkeypatch.setattr(GPT2LMHeadModel, "generate", lambda self, **kw: outputs.append(
-        real_generate(self, **kw)) or outputs[-1])
-    full = sample(ender, tok, requests, SAMPLING, 8)
+    calls = new_ids(monkeypatch, cache)
+    full = sample(ender, tok, requests, SAMPLING, 8, cache=cache)
     ends = set(range(100, 120)) | {tok.eos_token_id}
-    ended = [bool(ends & set(row)) for row in outputs[-1][:, -8:].tolist()]
+    ended = [bool(ends & set(row)) for row in calls[-1]]
     assert [c.cut_off for c in full] == [not e for e in ended]
     assert any(ended) and not all(ended)  # this batch holds both kinds
     stop = next(m.group() for c in full for m in [re.search(r"[A-Za-z]{2,}", c.raw[1:])] if m)
-    cut = sample(ender, tok, requests, SAMPLING, 8, CleaningSpec(stop_strings=[stop]))
+    cut = sample(ender, tok, requests, SAMPLING, 8, CleaningSpec(stop_strings=[stop]),
+                 cache=cache)
     assert [c.cut_off for c in cut] == [c.cut_off and stop not in c.raw for c in full]
     assert any(stop in c.raw for c in full if c.cut_off)
 
 
-# ------------------------------------------------------------------ neutral knobs (vllm)
 def test_vllm_sampling_params_hold_every_other_knob_neutral():
     tok = bos_tokenizer()
     requests = [Request(PROMPT, 11), Request("A dull", 12)]
@@ -206,23 +224,3 @@ def test_vllm_backend_ignores_the_model_generation_config_and_flags_length(
     assert calls["sampling"][1]["seed"] == 2 and calls["sampling"][1]["top_k"] == -1
     assert out == [Completion("Great film.", "Sure! Here is a review:\n\nGreat film.", False),
                    Completion("A dull, lif", "A dull, lif", True)]
-
-
-# ------------------------------------------------------------------ the noise
-def test_gumbel_noise_draws_from_the_softmax():
-    """Gumbel-max over rows with different seeds: argmax frequencies match the probabilities."""
-    from synthlens.generation.sampling import PerRowGumbel
-
-    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
-    n = 20_000
-    noise = PerRowGumbel(list(range(n)), torch.device("cpu"))
-    scores = probs.log().expand(n, -1)
-    first = noise(None, scores).argmax(-1)
-    second = noise(None, scores).argmax(-1)  # the next step: fresh noise for every row
-    for picks in (first, second):
-        freq = torch.bincount(picks, minlength=4).float() / n
-        assert torch.allclose(freq, probs, atol=0.015), freq
-    assert (first != second).float().mean() > 0.5
-    again = PerRowGumbel([7, 3], torch.device("cpu"))(None, scores[:2])
-    assert torch.equal(again[0], PerRowGumbel([7], torch.device("cpu"))(None, scores[:1])[0])
-    assert torch.isfinite(again).all()

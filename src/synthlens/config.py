@@ -47,6 +47,8 @@ class DomainSpec(Strict):
     label_noise: float = Field(default=0.05, ge=0, lt=1)
     samples_per_label: int | None = Field(default=None, gt=0, le=1_000_000, description=
                                           "overrides generate.samples_per_label for this domain")
+    max_new_tokens: int | None = Field(default=None, gt=0, le=32_768, description=
+                                       "overrides generate.max_new_tokens for this domain")
     # local files or hub dataset, both loaded through the datasets library
     path: str | dict[str, str] | None = Field(
         default=None, description="local: a CSV/TSV/JSON/JSONL file, or {split name: file} "
@@ -372,6 +374,10 @@ class Params(Strict):
     def samples_per_label(self, domain: str) -> int:
         """Synthetic samples per label of a domain: its own setting, else generate's."""
         return self.domain(domain).samples_per_label or self.generate.samples_per_label
+
+    def max_new_tokens(self, domain: str) -> int:
+        """The most new tokens a sample of a domain may have: its own setting, else generate's."""
+        return self.domain(domain).max_new_tokens or self.generate.max_new_tokens
 
     def decoding(self, name: str) -> DecodingSpec:
         try:

@@ -6,10 +6,9 @@ max_new_tokens, written in place; transformers' DynamicCache concatenates every 
 batch of 256 few-shot rows of a 7B model peaked near 80 GB). A batch that still runs out of
 memory is split in halves and the halves are run again, and the backend remembers the token
 budget (rows x (longest prompt + max_new_tokens)) that failed, so later batches start below
-it. Samples are batch-independent by design (sampling.PerRowGumbel), so a split changes no
-sample. On the CPU nothing of this changes the computation: dynamic cache, fp32, one batch;
-there rows with the same prompt (zero-shot rows of one label) share one prefill of it, which
-keeps every token id (sampling.shared_prefill).
+it. Samples are batch-independent by design (sampling.PerRowUniform), so a split changes no
+sample. On the CPU: fp32, the dynamic cache and decode_loop (rows with the same prompt share
+one prefill of it, and a row leaves the batch the step it ends), the same token ids.
 """
 from __future__ import annotations
 
@@ -66,11 +65,8 @@ class HFBackend:
         self.path = path
         self.revision = revision or local_revision(path)
         self.device = f"{describe(device)}/{'bf16' if cuda else 'fp32'}"
-        # the CPU keeps today's exact computation; the static cache is for GPU memory
+        # the static cache is for GPU memory; the CPU's dynamic one drops ended rows
         self.cache = "static" if cuda else "dynamic"
-        # rows with one prompt share its prefill (sampling.shared_prefill; dynamic cache only):
-        # the same token ids as one prefill per row on the CPU (tests/test_shared_prefill.py)
-        self.share_prefill = not cuda
         self.token_budget: int | None = None  # KV positions per batch; set by an OOM
 
     def model_input(self, prompt: str) -> str:
@@ -99,8 +95,7 @@ class HFBackend:
             rows = rows_within(lengths[start:], max_new_tokens, self.token_budget)
             try:
                 done.extend(sample(self.model, self.tok, requests[start:start + rows], decoding,
-                                   max_new_tokens, self.cleaning, cache=self.cache,
-                                   share_prefill=self.share_prefill))
+                                   max_new_tokens, self.cleaning, cache=self.cache))
                 continue
             except torch.OutOfMemoryError:
                 if rows == 1:

@@ -14,6 +14,11 @@ the continuation are split as lm-evaluation-harness does: trailing whitespace of
 moves to the continuation, the pair is tokenized whole, and the continuation is what follows
 the context's own tokens, so "label: positive" is scored as the model would have written it;
 a context that ends without whitespace ("label:", "[/INST]") gets one space before the label.
+A context is run once per text and each label phrase continues it from a copy of its KV
+cache. A text longer than the model's context window (gpt2-mini's 160 positions against a
+long AG News article) keeps its last positions, as lm-evaluation-harness truncates: the
+context loses tokens from its start so that the longest label phrase fits, the phrases are
+always whole.
 """
 from __future__ import annotations
 
@@ -64,37 +69,76 @@ def _check_device(model, device) -> None:
                          "load the model on the run's device (device.choose())")
 
 
-def _score_batch(model, pad_id: int, pairs: list[tuple[list[int], list[int]]], device,
-                 keep_arg: bool) -> np.ndarray:
-    """Mean continuation log-prob of each (context, continuation) pair, left padded with
-    positions counted from each row's first real token."""
-    import torch
+def context_window(model) -> int | None:
+    """The most positions the model takes (None: the config does not say)."""
+    config = model.config
+    return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
 
-    seqs = [c + k for c, k in pairs]
-    width = max(map(len, seqs))
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, width - len(s):] = torch.tensor(s)
-        mask[i, width - len(s):] = 1
+
+def fit_window(pair: tuple[list[int], list[int]], window: int | None):
+    """The pair with its context cut from the left to fit `window` positions in all."""
+    ctx, cont = pair
+    if window is None or len(ctx) + len(cont) <= window:
+        return pair
+    if len(cont) >= window:
+        raise ValueError(f"a label phrase of {len(cont)} tokens does not fit the model's "
+                         f"{window} positions")
+    return ctx[len(ctx) + len(cont) - window:], cont
+
+
+def _score_batch(model, pad_id: int, contexts: list[list[int]], phrases: list[list[list[int]]],
+                 device, keep_arg: bool) -> np.ndarray:
+    """(texts, labels) mean continuation log-probs of a batch of texts: each context runs
+    through the model once (left padded, positions counted from its first real token), and
+    every label phrase continues it from a copy of its KV cache (right padded), so a text
+    costs one context pass, not one per label."""
+    import torch
+    from transformers import DynamicCache
+
+    rows, labels = len(contexts), len(phrases[0])
+    width = max(map(len, contexts))
+    ids = torch.full((rows, width), pad_id, dtype=torch.long)
+    mask = torch.zeros((rows, width), dtype=torch.long)
+    for i, c in enumerate(contexts):
+        ids[i, width - len(c):] = torch.tensor(c)
+        mask[i, width - len(c):] = 1
     ids, mask = ids.to(device), mask.to(device)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    lengths = torch.tensor([len(k) for _, k in pairs], device=device)
-    k = int(lengths.max())
-    extra = {"logits_to_keep": k + 1} if keep_arg else {}
-    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, **extra).logits
-    # the last k+1 positions; position p predicts token p+1
-    logp = torch.log_softmax(logits[:, -(k + 1):-1].float(), dim=-1)
-    token_logp = logp.gather(-1, ids[:, -k:].unsqueeze(-1)).squeeze(-1)
-    inside = torch.arange(k, device=device).unsqueeze(0) >= (k - lengths).unsqueeze(1)
-    return ((token_logp * inside).sum(-1) / lengths).cpu().numpy()
+    past = DynamicCache(config=model.config)
+    extra = {"logits_to_keep": 1} if keep_arg else {}
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                past_key_values=past, use_cache=True, **extra)
+    first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)      # predicts token 0
+    past.batch_repeat_interleave(labels)
+    flat = [k for per_text in phrases for k in per_text]               # row r = text r // labels
+    k = max(map(len, flat))
+    cont = torch.full((len(flat), k), pad_id, dtype=torch.long)
+    cont_mask = torch.zeros((len(flat), k), dtype=torch.long)
+    for r, c in enumerate(flat):
+        cont[r, :len(c)] = torch.tensor(c)
+        cont_mask[r, :len(c)] = 1
+    cont, cont_mask = cont.to(device), cont_mask.to(device)
+    lengths = cont_mask.sum(-1)
+    start = mask.sum(-1).repeat_interleave(labels)                      # next position
+    logits = model(input_ids=cont, attention_mask=torch.cat(
+        [mask.repeat_interleave(labels, dim=0), cont_mask], dim=1),
+        position_ids=start[:, None] + torch.arange(k, device=device), past_key_values=past,
+        use_cache=True).logits
+    token_logp = torch.empty((len(flat), k), device=device)
+    token_logp[:, 0] = first.repeat_interleave(labels, dim=0).gather(-1, cont[:, :1]).squeeze(-1)
+    if k > 1:
+        logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)      # position j predicts j+1
+        token_logp[:, 1:] = logp.gather(-1, cont[:, 1:].unsqueeze(-1)).squeeze(-1)
+    score = (token_logp * cont_mask).sum(-1) / lengths
+    return score.reshape(rows, labels).cpu().numpy()
 
 
 def label_scores(model, tok, *, texts: Sequence[str], label_phrases: Sequence[str],
                  template: str, device, spec: ModelSpec | None = None,
                  batch_size: int = 32) -> np.ndarray:
     """(texts, labels) array of mean label-token log-probabilities (see the module doc), on
-    `device` (where the model must already sit), batched by length without gradients."""
+    `device` (where the model must already sit), batched by context length without gradients;
+    batch_size counts (text, label) pairs."""
     import torch
 
     if batch_size < 1:
@@ -102,21 +146,26 @@ def label_scores(model, tok, *, texts: Sequence[str], label_phrases: Sequence[st
     if not label_phrases:
         raise ValueError("no label phrases")
     _check_device(model, device)
-    pairs = []
+    window = context_window(model)
+    contexts, phrases = [], []
     for text in texts:
         context = probe_context(tok, text=text, template=template, label_phrases=label_phrases,
                                 spec=spec)
-        pairs.extend(pair_ids(tok, context=context, continuation=p) for p in label_phrases)
+        pairs = [pair_ids(tok, context=context, continuation=p) for p in label_phrases]
+        longest = max(len(k) for _, k in pairs)  # one context for every label: cut for the longest
+        contexts.append(fit_window((pairs[0][0], [0] * longest), window)[0])
+        phrases.append([k for _, k in pairs])
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     keep_arg = "logits_to_keep" in inspect.signature(model.forward).parameters
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-    flat = np.zeros(len(pairs))
+    order = sorted(range(len(texts)), key=lambda i: len(contexts[i]))
+    per_batch = max(1, batch_size // len(label_phrases))
+    out = np.zeros((len(texts), len(label_phrases)))
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
-            flat[chunk] = _score_batch(model, pad_id, [pairs[i] for i in chunk], device,
-                                       keep_arg)
-    return flat.reshape(len(texts), len(label_phrases))
+        for start in range(0, len(order), per_batch):
+            chunk = order[start:start + per_batch]
+            out[chunk] = _score_batch(model, pad_id, [contexts[i] for i in chunk],
+                                      [phrases[i] for i in chunk], device, keep_arg)
+    return out
 
 
 def zero_shot_accuracy(model, tok, *, texts: Sequence[str], labels: Sequence[int],

@@ -1,12 +1,13 @@
 """Sampling from a generator (transformers): per-sample seeds, batching.
 
-Every sample owns a seed from (generate.seed, domain, label, index). We sample by the
-Gumbel-max trick inside a LogitsProcessor: temperature and top-p warp the logits, each row adds
-Gumbel noise that is a function of (its seed, step, token id) alone, and greedy search picks
-the argmax, which is an exact draw from the warped distribution. So a sample does not depend
-on which batch it landed in, and transformers' generate() keeps handling caches and padding.
-The noise comes from a counter-based hash computed with integer tensor ops on the model's
-device, so one step draws the whole batch's noise at once.
+Every sample owns a seed from (generate.seed, domain, label, index). Temperature and top-p
+warp the logits, and each row draws its token by inverse transform sampling with one uniform
+that is a function of (its seed, step) alone (PerRowUniform), an exact draw from the warped
+distribution. So a sample does not depend on which batch it landed in: batches can be split
+on out-of-memory, and decode_loop drops rows that have ended, without changing a token.
+The uniforms come from a counter-based hash computed with integer tensor ops on the model's
+device, so one step draws the whole batch's at once (one uniform per row, not per token as
+the Gumbel-max trick needs: on 2 CPU cores that noise took a fifth of a SmolLM2 step).
 The seed ignores model and temperature on purpose: every cell of the grid sees the same
 noise (common random numbers), which makes curves over temperature smoother.
 
@@ -42,34 +43,60 @@ def hash32(x):
     return x.bitwise_xor_(x >> 15)
 
 
-class PerRowGumbel:
-    """LogitsProcessor adding Gumbel noise that depends on (row seed, step, token id) only:
-    uniforms from hash32 of the three (23 bits, exact in float32, strictly inside (0, 1)),
-    for the whole batch in one pass on `device`. The step counts this object's calls, so
-    every generate() call needs a new one."""
+class PerRowUniform:
+    """LogitsProcessor drawing each row's next token by inverse transform sampling: one
+    uniform per (row seed, step), from hash32 of the two (53 bits, strictly inside (0, 1)), is
+    looked up in the row's cumulative softmax (summed in float64). The scores it returns are 0 at the
+    drawn token and -inf elsewhere, so greedy search picks it: an exact draw from the warped
+    distribution that depends on the row's own logits and seed only, never on its batch. The
+    step counts this object's calls (generate() calls it once a step), so every generate() call
+    needs a new one; decode_loop calls draw() with the step and the rows still running."""
 
     def __init__(self, seeds: list[int], device):
         import torch
 
-        # odd offsets keep 0 from hashing to 0 (the hash's one fixed point)
-        seeds = torch.tensor(seeds, dtype=torch.int64, device=device)
-        self.rows = hash32((seeds + 0x9E3779B9) & MASK32)
-        self.tokens = None
+        self.keys = row_keys(torch.tensor(seeds, dtype=torch.int64, device=device))
         self.step = 0
 
     def __call__(self, input_ids, scores):
-        import torch
-
-        vocab = scores.shape[-1]
-        if self.tokens is None or self.tokens.numel() != vocab:
-            ids = torch.arange(vocab, dtype=torch.int64, device=self.rows.device)
-            self.tokens = hash32((ids + 1) * 0x9E3779B1 & MASK32)
-        row_step = hash32((self.rows + (self.step + 1) * 0x632BE5AB) & MASK32)
+        picked = draw(scores, self.keys, self.step)
         self.step += 1
-        bits = hash32(row_step[:, None] ^ self.tokens[None, :]) >> 9
-        uniform = (bits.to(torch.float32) + 0.5) / float(1 << 23)
-        gumbel = -torch.log(-torch.log(uniform))
-        return scores + gumbel.to(scores.device, scores.dtype)
+        return one_hot_scores(scores, picked)
+
+
+def row_keys(seeds):
+    """Each row's hash key (odd offsets keep 0 from hashing to 0, the hash's one fixed point)."""
+    return hash32((seeds + 0x9E3779B9) & MASK32)
+
+
+def uniforms(keys, step: int):
+    """One uniform in (0, 1) per row for this step: 53 bits from two hashes of (key, step)."""
+    import torch
+
+    a = hash32((keys + (step + 1) * 0x632BE5AB) & MASK32)
+    b = hash32((a ^ 0x5BD1E995) & MASK32)
+    bits = ((a >> 11) << 32) | b                  # 21 + 32 = 53 bits
+    return (bits.to(torch.float64) + 0.5) / float(1 << 53)
+
+
+def draw(scores, keys, step: int):
+    """The token each row draws from softmax(scores) at this step (inverse transform: the first
+    token whose cumulative probability reaches u x total). A token of probability 0 (score
+    -inf) is never drawn, as u x total > 0 lies strictly above the mass before it."""
+    import torch
+
+    cdf = scores.float().softmax(-1).double().cumsum(-1)
+    target = uniforms(keys.to(scores.device), step) * cdf[:, -1]
+    picked = torch.searchsorted(cdf, target[:, None]).squeeze(-1)
+    return picked.clamp_(max=scores.shape[-1] - 1)
+
+
+def one_hot_scores(scores, picked):
+    """Scores that make greedy search pick `picked`: 0 there, -inf elsewhere."""
+    import torch
+
+    out = torch.full_like(scores, float("-inf"))
+    return out.scatter_(-1, picked[:, None], 0.0)
 
 
 class TopP:
@@ -151,89 +178,76 @@ def sample_flags(done: Completion, rules: CleaningSpec) -> dict:
             "refused": any(re.search(r, done.raw, re.IGNORECASE) for r in rules.refusals)}
 
 
-def shared_prefill(model, input_ids, attention_mask):
-    """A DynamicCache of every row's prompt minus its last token, each distinct (ids, mask) row
-    run through the model once and its keys/values copied to the rows that share it; None when
-    no two rows share a prompt (or a prompt is one token). generate() given it with the full
-    input_ids and attention_mask runs only the last prompt token and the new ones. Positions
-    follow generate's own rule (cumsum of the mask, 0 on padding)."""
-    import torch
-    from transformers import DynamicCache
+def warpers(decoding: DecodingSpec) -> list:
+    """Temperature, then top-p (when below 1): the logits processors a draw is made from."""
+    from transformers import TemperatureLogitsWarper
 
-    if input_ids.shape[1] < 2:
-        return None
-    keys = torch.cat([input_ids, attention_mask.to(input_ids.dtype)], dim=1)
-    distinct, inverse = torch.unique(keys, dim=0, return_inverse=True)
-    if len(distinct) == len(keys):
-        return None
-    first = torch.full((len(distinct),), len(keys), dtype=torch.long, device=keys.device)
-    first.scatter_reduce_(0, inverse, torch.arange(len(keys), device=keys.device), "amin")
-    ids, mask = input_ids[first, :-1], attention_mask[first, :-1]
-    positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
-    past = DynamicCache(config=model.config)
-    model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=past,
-          use_cache=True, logits_to_keep=1)
-    past.batch_select_indices(inverse)
-    return past
+    if decoding.temperature <= 0:
+        return []
+    out = [TemperatureLogitsWarper(decoding.temperature)]
+    if decoding.top_p < 1.0:
+        out.append(TopP(decoding.top_p))
+    return out
 
 
 def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
            max_new_tokens: int, rules: CleaningSpec | None = None,
-           cache: str = "dynamic", share_prefill: bool = False) -> list[Completion]:
+           cache: str = "dynamic") -> list[Completion]:
     """One completion per request, in order. The model sees prompts.prompt_token_ids (left
-    padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings.
+    padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings. Temperature
+    0 is greedy search.
 
-    cache: "dynamic" (transformers' default DynamicCache: it grows by concatenation, so every
-    step copies the whole cache; the CPU path, unchanged) or "static": one StaticCache
-    allocated up front for rows x (prompt + max_new_tokens) positions and written in place, so
-    memory is known at the first step (an out-of-memory error comes at once, not after most
-    of the batch) and no step reallocates. The static cache attends over its full length
-    with the unused positions masked, which moves logits by float rounding only (about 1e-7
-    in fp32); torch.compile stays off (batch shapes vary, each would recompile).
-
-    share_prefill (dynamic cache only; the static one ignores it): rows with the same prompt
-    share one prefill of it (shared_prefill); the same token ids on the CPU in fp32, checked
-    on tiny models of every family (tests/test_shared_prefill.py) and on SmolLM2-135M."""
+    cache: "dynamic" (the CPU path): decode_loop.decode, one prefill per distinct prompt and a
+    transformers DynamicCache from which a row leaves the step it ends. "static" (the GPU
+    path): transformers' generate() with one StaticCache allocated up front for rows x
+    (prompt + max_new_tokens) positions and written in place, so memory is known at the first
+    step (an out-of-memory error comes at once, not after most of the batch) and no step
+    reallocates; finished rows stay in the batch. The static cache attends over its full
+    length with the unused positions masked, which moves logits by float rounding only (about
+    1e-7 in fp32); torch.compile stays off (batch shapes vary, each would recompile). Both
+    paths draw with PerRowUniform and give the same token ids (tests/test_decode_loop.py)."""
     import torch
-    from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
+    from transformers import GenerationConfig, LogitsProcessorList, StaticCache
+
+    from .decode_loop import decode
 
     if not requests:
         return []
+    if cache not in ("dynamic", "static"):
+        raise ValueError(f"cache must be 'dynamic' or 'static', not {cache!r}")
     rules = rules or CleaningSpec()
     device = next(model.parameters()).device
     tok.padding_side = "left"
     batch = tok.pad({"input_ids": [prompt_token_ids(tok, r.text) for r in requests]},
                     padding=True, return_tensors="pt").to(device)
-    processors = LogitsProcessorList()
-    if decoding.temperature > 0:
-        processors.append(TemperatureLogitsWarper(decoding.temperature))
-        if decoding.top_p < 1.0:
-            processors.append(TopP(decoding.top_p))
-        processors.append(PerRowGumbel([r.seed for r in requests], device))
     model.generation_config = neutral_generation_config(model, tok)
     eos = model.generation_config.eos_token_id or []
-    config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
-                              pad_token_id=tok.pad_token_id, eos_token_id=eos,
-                              stop_strings=list(rules.stop_strings) or None)
-    extra = {}
-    if cache == "static":
-        from transformers import StaticCache
-
-        config.disable_compile = True
-        extra["past_key_values"] = StaticCache(
-            config=model.config, max_cache_len=batch["input_ids"].shape[1] + max_new_tokens)
-    elif cache != "dynamic":
-        raise ValueError(f"cache must be 'dynamic' or 'static', not {cache!r}")
+    eos = list(eos) if isinstance(eos, (list, tuple)) else [eos]
+    seeds = [r.seed for r in requests]
+    sampled = decoding.temperature > 0
     with torch.inference_mode():
-        if share_prefill and cache == "dynamic":
-            past = shared_prefill(model, batch["input_ids"], batch["attention_mask"])
-            if past is not None:
-                extra["past_key_values"] = past
-        out = model.generate(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                             generation_config=config, logits_processor=processors,
-                             tokenizer=tok, **extra)
-    new = out[:, batch["input_ids"].shape[1]:].tolist()
-    # a row that stopped early ends in EOS, or in padding once a stop string ended it
+        if cache == "dynamic":
+            chain = LogitsProcessorList(warpers(decoding))
+            new = decode(model, tok, batch["input_ids"], batch["attention_mask"],
+                         lambda scores: chain(None, scores),
+                         row_keys(torch.tensor(seeds, device=device)) if sampled else None,
+                         max_new_tokens, eos, list(rules.stop_strings))
+        else:
+            processors = LogitsProcessorList(warpers(decoding))
+            if sampled:
+                processors.append(PerRowUniform(seeds, device))
+            config = GenerationConfig(do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
+                                      pad_token_id=tok.pad_token_id, eos_token_id=eos,
+                                      stop_strings=list(rules.stop_strings) or None,
+                                      disable_compile=True)
+            past = StaticCache(config=model.config,
+                               max_cache_len=batch["input_ids"].shape[1] + max_new_tokens)
+            out = model.generate(input_ids=batch["input_ids"],
+                                 attention_mask=batch["attention_mask"], generation_config=config,
+                                 logits_processor=processors, tokenizer=tok,
+                                 past_key_values=past)
+            new = out[:, batch["input_ids"].shape[1]:].tolist()
+    # a row that stopped early ends in EOS, or (generate()) in padding once a stop string ended it
     finished = set(eos) | {tok.pad_token_id}
     done = []
     for ids in new:

@@ -1,4 +1,4 @@
-"""The five characteristics as plain functions of their inputs (PAPER.md, section 'The five
+"""The five characteristics as plain functions of their inputs (docs/measures.md, 'The five
 characteristics'). Classifier fine-tuning lives in classifier.py; these take its outputs."""
 from __future__ import annotations
 

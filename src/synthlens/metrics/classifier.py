@@ -17,7 +17,7 @@ import numpy as np
 from ..config import ClassifierSpec
 from ..device import autocast, choose
 from ..hub import missing_hint
-from .encoder import load_tokenizer, resolve, tokenize
+from .encoder import batches_by_length, load_tokenizer, resolve, tokenize
 from .linear_probe import HEAD, MARKER, load_probe, save_probe, saved_method, train_probe
 
 log = logging.getLogger(__name__)
@@ -89,16 +89,17 @@ def train_classifier(spec: ClassifierSpec, texts: list[str], labels: list[int],
 
 
 def predict(model, tok, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
-    """Predicted label ids, computed on the device the model sits on."""
+    """Predicted label ids in the order of `texts`, computed on the device the model sits on
+    in batches of similar length (encoder.batches_by_length: less padding)."""
     import torch
 
     device = next(model.parameters()).device
-    preds = []
+    preds = np.zeros(len(texts), dtype=int)
     with torch.inference_mode(), autocast(device):
-        for i in range(0, len(texts), batch_size):
-            batch = tokenize(tok, texts[i:i + batch_size], max_length).to(device)
-            preds.append(model(**batch).logits.argmax(-1).cpu().numpy())
-    return np.concatenate(preds) if preds else np.zeros(0, dtype=int)
+        for index in batches_by_length(tok, texts, max_length, batch_size) if texts else []:
+            batch = tokenize(tok, [texts[i] for i in index], max_length).to(device)
+            preds[index] = model(**batch).logits.argmax(-1).cpu().numpy()
+    return preds
 
 
 def accuracy(model, tok, texts: list[str], labels: list[int], max_length: int) -> float:

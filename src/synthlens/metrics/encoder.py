@@ -119,8 +119,9 @@ def embed(spec: EncoderSpec, texts: list[str], batch_size: int = 64, device=None
     pools over the real tokens.
     precision: fp32, tf32 or bf16 (default_precision: fp32 on the CPU; on CUDA tf32 for
     last_token, bf16 for mean). sort_by_length: batch texts of similar length together
-    (default: on CUDA; on the CPU batches keep the input order, so CPU features stay
-    bit-identical to earlier runs). Neither changes what a row means, only float rounding.
+    (default: yes; real AG News articles run from 10 to 180 tokens, so a batch in input
+    order pads most rows to its longest). Neither changes what a row means, only float
+    rounding.
     Empty texts are an error: callers drop them and report how many (mauve-text drops them
     silently, and a text of no tokens has no last token)."""
     import torch
@@ -136,7 +137,7 @@ def embed(spec: EncoderSpec, texts: list[str], batch_size: int = 64, device=None
     path = resolve(spec)
     device = device or choose()
     precision = precision or default_precision(device, spec.pooling)
-    sort_by_length = device.type == "cuda" if sort_by_length is None else sort_by_length
+    sort_by_length = True if sort_by_length is None else sort_by_length
     tok, model = load_tokenizer(path, spec.revision), _load_model(path, spec.revision)
     limit = getattr(model.config, "max_position_embeddings", None)
     if isinstance(limit, int) and spec.max_length > limit:

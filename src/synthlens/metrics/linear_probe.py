@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import ClassifierSpec
 from ..device import autocast
-from .encoder import _load_model, load_tokenizer, pool, resolve, tokenize
+from .encoder import _load_model, batches_by_length, load_tokenizer, pool, resolve, tokenize
 
 MARKER = "classifier_method.json"
 HEAD = "probe_head.safetensors"
@@ -85,13 +85,15 @@ def _embed(model, tok, texts: list[str], max_length: int, batch_size: int = 64) 
     import torch
 
     device = next(model.parameters()).device
-    parts = []
+    out = None
     with torch.inference_mode(), autocast(device):
-        for i in range(0, len(texts), batch_size):
-            batch = tokenize(tok, texts[i:i + batch_size], max_length).to(device)
-            parts.append(model.features(batch["input_ids"], batch["attention_mask"])
-                         .float().cpu().numpy())
-    return np.concatenate(parts).astype(np.float64)
+        for index in batches_by_length(tok, texts, max_length, batch_size):
+            batch = tokenize(tok, [texts[i] for i in index], max_length).to(device)
+            rows = model.features(batch["input_ids"], batch["attention_mask"]).float().cpu().numpy()
+            if out is None:
+                out = np.zeros((len(texts), rows.shape[1]))
+            out[index] = rows
+    return out
 
 
 def head_weights(x: np.ndarray, y: np.ndarray, num_labels: int, c: float, seed: int,

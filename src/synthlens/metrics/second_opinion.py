@@ -3,8 +3,8 @@ a classifier of another kind (TF-IDF word 1-2 grams + logistic regression) scori
 complexity and performance exactly as the main path does with the fine-tuned backbone, and a
 second featurizer (TF-IDF + truncated SVD) for a second MAUVE.
 
-The reviewers asked whether the conclusions survive a swap of the classifier (PAPER.md, 'What the
-reviewers asked for'); these give the '_2' numbers to compare with.
+The reviewers asked whether the conclusions survive a swap of the classifier; these give the
+'_2' numbers to compare with (docs/measures.md, 'Beyond the paper's five numbers').
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Report pieces beyond the paper's five numbers (PAPER.md, 'What the reviewers asked for'), read
+"""Report pieces beyond the paper's five numbers (docs/measures.md, the same heading), read
 from flat rows (one dict per dataset, NaN where absent): do the characteristics rank datasets
 alike under a second classifier backbone and featurizer (robustness table, claim verdicts under
 each), how the characteristics correlate (heat map), whether the diversity measures agree

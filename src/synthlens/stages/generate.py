@@ -111,6 +111,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
 
     model_spec, domain_spec = params.model(model_name), params.domain(domain)
     decoding_spec, g = params.decoding(decoding), params.generate
+    max_new = params.max_new_tokens(domain)
     template = params.prompts[prompt]
     train_rows = (read_jsonl(reference_dir(domain) / "train.jsonl") if model_spec.shots else [])
     work = shard_dir(model_name, domain, dataset)
@@ -154,7 +155,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
                             "model_path": backend.path, "model_revision": backend.revision,
                             "backend": model_spec.backend, "device": backend.device,
                             "domain": domain, "decoding": decoding, "dataset": dataset,
-                            **decoding_spec.model_dump(), "max_new_tokens": g.max_new_tokens}
+                            **decoding_spec.model_dump(), "max_new_tokens": max_new}
 
                 if not todo:
                     continue
@@ -166,10 +167,10 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
                             fh.flush()
                             bar.update(1)
 
-                        backend.complete(requests, decoding_spec, g.max_new_tokens,
+                        backend.complete(requests, decoding_spec, max_new,
                                          on_result=keep)
                 else:
-                    done_ = backend.complete(requests, decoding_spec, g.max_new_tokens)
+                    done_ = backend.complete(requests, decoding_spec, max_new)
                     kept.update({part[j]["sample_index"]: row(j, one)
                                  for j, one in zip(todo, done_)})
                     bar.update(len(todo))

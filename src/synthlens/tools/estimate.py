@@ -45,7 +45,7 @@ def generation_cells(params: Params) -> list[dict]:
             rows.append({"cell": f"{model}/{domain}/{dataset}", "model": model,
                          "backend": params.model(model).backend, "samples": samples,
                          "prompt_tokens": samples * prompt_tokens(params, model, domain, prompt),
-                         "output_tokens": samples * params.generate.max_new_tokens})
+                         "output_tokens": samples * params.max_new_tokens(domain)})
     return rows
 
 

@@ -1,0 +1,136 @@
+"""The CPU decoding loop (generation/decode_loop.py) against transformers' own generate(): for
+each architecture and decoding, every token id is what generate() with a StaticCache (the GPU
+path, written by transformers) samples; prompts shared by several rows run through the model
+once; rows that end leave the batch; and a row's sample does not depend on its batch."""
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+import synthlens.generation.decode_loop as loop
+from synthlens.config import CleaningSpec, DecodingSpec
+from synthlens.generation.prompts import prompt_token_ids
+from synthlens.generation.sampling import PerRowUniform, Request, draw, row_keys, sample
+
+from tiny_models import save_causal_lm
+
+PROMPTS = ["Write a positive movie review.", "A dull", "Here is a news story about sports.",
+           "How long should I roast a chicken? Here is"]
+REPEATED = [Request(PROMPTS[i % len(PROMPTS)], 200 + i) for i in range(14)]
+DISTINCT = [Request(p, 300 + i) for i, p in enumerate(PROMPTS)]
+DECODINGS = {"t1": DecodingSpec(temperature=1.0), "topp": DecodingSpec(temperature=1.3, top_p=0.8),
+             "greedy": DecodingSpec(temperature=0.0)}
+STOP = CleaningSpec(stop_strings=["."])
+
+
+@pytest.fixture(scope="module", params=["llama", "gpt2", "qwen2", "falcon"])
+def lm(request, tmp_path_factory):
+    out = save_causal_lm(request.param, tmp_path_factory.mktemp(request.param))
+    return AutoModelForCausalLM.from_pretrained(out).eval(), AutoTokenizer.from_pretrained(out)
+
+
+def forward_rows(model):
+    """A list that records the rows of every forward call of `model` (remove the hook after)."""
+    rows = []
+    hook = model.register_forward_pre_hook(
+        lambda module, args, kwargs: rows.append(kwargs["input_ids"].shape[0]), with_kwargs=True)
+    return rows, hook
+
+
+@pytest.mark.parametrize("decoding", DECODINGS)
+@pytest.mark.parametrize("requests", [REPEATED, DISTINCT], ids=["repeated", "distinct"])
+def test_the_loop_samples_what_generate_samples(lm, decoding, requests):
+    model, tok = lm
+    ours = sample(model, tok, requests, DECODINGS[decoding], 12, STOP)
+    theirs = sample(model, tok, requests, DECODINGS[decoding], 12, STOP, cache="static")
+    assert ours == theirs
+    assert len(set(ours)) > 1
+    # the batch holds rows that ended early (the stop string) and rows that ran to the end,
+    # unless the tiny model never writes a '.'
+    if any(not c.cut_off for c in ours):
+        assert any(c.cut_off for c in ours) or decoding == "greedy"
+
+
+def test_a_shared_prompt_runs_through_the_model_once(lm):
+    model, tok = lm
+    rows, hook = forward_rows(model)
+    try:
+        sample(model, tok, REPEATED, DECODINGS["t1"], 6)
+    finally:
+        hook.remove()
+    assert rows[0] == len(PROMPTS)      # the prefill: one row per distinct prompt
+    assert rows[1] == len(REPEATED)     # then every row steps
+
+
+def test_ended_rows_leave_the_batch(lm, monkeypatch):
+    """Rows end early (a tenth of the vocabulary ends a sequence); once a quarter of the batch
+    has ended the steps run fewer rows than the batch, and no step runs fewer rows than are
+    still running."""
+    import copy
+
+    model, tok = lm
+    model = copy.deepcopy(model)
+    vocab = model.get_output_embeddings().weight.shape[0]
+    model.generation_config.eos_token_id = list(range(0, vocab, 10))
+    requests = [Request(PROMPTS[i % len(PROMPTS)], 500 + i) for i in range(32)]
+    returned = {}
+    real = loop.decode
+    monkeypatch.setattr(loop, "decode", lambda *a, **k: returned.setdefault("new", real(*a, **k)))
+    rows, hook = forward_rows(model)
+    try:
+        sample(model, tok, requests, DECODINGS["t1"], 16)
+    finally:
+        hook.remove()
+    lengths = [len(ids) for ids in returned["new"]]
+    steps = rows[1:]  # after the prefill, step k feeds token k of the rows still in the batch
+    assert steps, "every row ended at its first token"
+    for k, batch in enumerate(steps):
+        running = sum(n > k + 1 for n in lengths)
+        assert batch >= running
+    assert min(steps) < len(requests), "no ended row ever left the batch"
+    assert sum(steps) < len(requests) * len(steps)
+
+
+def test_a_sample_does_not_depend_on_its_batch(lm):
+    model, tok = lm
+    decoding = DECODINGS["topp"]
+    alone = sample(model, tok, [REPEATED[5]], decoding, 12, STOP)
+    assert sample(model, tok, REPEATED, decoding, 12, STOP)[5] == alone[0]
+
+
+def test_padding_and_positions_match_the_unpadded_row(lm):
+    """A short prompt padded on the left beside a long one samples what it samples alone."""
+    model, tok = lm
+    short, long = Request("A dull", 7), Request(PROMPTS[3], 8)
+    assert len(prompt_token_ids(tok, short.text)) < len(prompt_token_ids(tok, long.text))
+    assert sample(model, tok, [long, short], DECODINGS["t1"], 10)[1] == \
+        sample(model, tok, [short], DECODINGS["t1"], 10)[0]
+
+
+# ------------------------------------------------------------------ the draw
+def test_the_draw_follows_the_softmax():
+    """Rows with different seeds draw each token about as often as its probability; the next
+    step draws afresh; a token of probability zero is never drawn."""
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05, 0.0])
+    n = 20_000
+    keys = row_keys(torch.arange(n))
+    scores = probs.log().expand(n, -1)
+    first, second = draw(scores, keys, 0), draw(scores, keys, 1)
+    for picks in (first, second):
+        freq = torch.bincount(picks, minlength=5).float() / n
+        # binomial standard error <= 0.0036 at n = 20,000: 0.015 is over 4 of them
+        assert torch.allclose(freq, probs, atol=0.015), freq
+        assert freq[4] == 0
+    assert (first != second).float().mean() > 0.4
+
+
+def test_a_draw_depends_on_its_row_alone():
+    torch.manual_seed(0)
+    scores = torch.randn(6, 300)
+    keys = row_keys(torch.tensor([11, 12, 13, 14, 15, 16]))
+    together = draw(scores, keys, 3)
+    apart = torch.cat([draw(scores[i:i + 1], keys[i:i + 1], 3) for i in range(6)])
+    assert torch.equal(together, apart)
+    # the processor form (generate()'s path) picks the same tokens, step after step
+    processor = PerRowUniform([11, 12, 13, 14, 15, 16], torch.device("cpu"))
+    for step in range(3):
+        assert torch.equal(processor(None, scores).argmax(-1), draw(scores, keys, step))
