@@ -192,7 +192,7 @@ def run_kernel(name: str, model_dir: Path | None) -> float:
         from transformers import GPT2Config, GPT2LMHeadModel
         torch.manual_seed(0)
         model = GPT2LMHeadModel(GPT2Config(vocab_size=4000, n_positions=160, n_embd=128,
-                                           n_layer=2, n_head=4))
+                                           n_layer=2, n_head=4, bos_token_id=0, eos_token_id=0))
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
         x = torch.randint(0, 4000, (32, 128))
         start = time.monotonic()
@@ -255,6 +255,12 @@ def full_run(results: dict) -> int:
         kept = ROOT / "bench" / "results"
         kept.mkdir(parents=True, exist_ok=True)
         shutil.copy(cwd / "paper_figures" / "results.md", kept / "results.md")
+        run = kept / "run"  # the run's results, as `git add dvc.lock data/metrics data/probe` takes them
+        shutil.rmtree(run, ignore_errors=True)
+        for part in ("dvc.lock", "data/metrics", "data/probe", "paper_figures/claims.md"):
+            (run / part).parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if (cwd / part).is_dir() else shutil.copy)(cwd / part, run / part)
+        (run / "reproduce.log").write_text(result.stdout)
         clone_bin = cwd / ".venv" / "bin"
         secs, result = timed([clone_bin / "dvc", "repro"], cwd)
         assert "Running stage" not in result.stdout, result.stdout[-2000:]

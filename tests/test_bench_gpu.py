@@ -175,11 +175,18 @@ def test_cpu_bench_times_the_hf_generator_next_to_its_compute_bound(tmp_path):
     params = load_params(ROOT / "profiles" / "mini.yaml")
     path = save_causal_lm("llama", tmp_path / "smollm2", chat=True)
     out = bench.generator_on_cpu(params, "smollm2-135m-instruct", path)
-    assert out["batch"] == params.generate.batch_size
-    assert out["new_tokens"] == params.generate.max_new_tokens
-    assert out["bound_tokens_per_s"] == out["compute_bound_tokens_per_s"] > 0
-    assert out["fraction_of_bound"] == pytest.approx(out["tokens_per_s"]
-                                                     / out["bound_tokens_per_s"])
+    limit = params.max_new_tokens(params.grid.domains[0])
+    for kind in ("steps", "pipeline"):
+        m = out[kind]
+        assert m["batch"] == params.generate.batch_size and m["new_tokens"] == limit
+        assert m["bound_tokens_per_s"] == m["compute_bound_tokens_per_s"] > 0
+        assert m["fraction_of_bound"] == pytest.approx(m["tokens_per_s"]
+                                                       / m["bound_tokens_per_s"])
+        assert m["tokens_per_s"] == pytest.approx(m["batch"] * m["mean_new_tokens"]
+                                                  / m["seconds"])
+    # stop tokens off: every row runs every step; on: no row runs more
+    assert out["steps"]["mean_new_tokens"] == limit
+    assert 0 < out["pipeline"]["mean_new_tokens"] <= limit
 
 
 def run_bench_gpu(*args):

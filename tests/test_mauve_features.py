@@ -115,7 +115,8 @@ def todays_features(path, texts, pooling, batch_size):
 
 @pytest.mark.parametrize("pooling", ["last_token", "mean"])
 def test_cpu_features_stay_bit_identical(gpt2_dir, pooling):
-    ours = embed(spec(gpt2_dir, pooling=pooling), VARIED, batch_size=2, device=CPU)
+    ours = embed(spec(gpt2_dir, pooling=pooling), VARIED, batch_size=2, device=CPU,
+                 sort_by_length=False)
     assert np.array_equal(ours, todays_features(gpt2_dir, VARIED, pooling, 2))
 
 
@@ -137,11 +138,16 @@ def record_batches(monkeypatch, gpt2_dir) -> list:
     return seen
 
 
-def test_cpu_batches_keep_the_input_order(gpt2_dir, monkeypatch):
+def test_batches_go_by_length_by_default_and_in_input_order_when_asked(gpt2_dir,
+                                                                      monkeypatch):
     seen = record_batches(monkeypatch, gpt2_dir)
-    embed(spec(gpt2_dir, pooling="last_token"), VARIED, batch_size=2, device=CPU)
+    embed(spec(gpt2_dir, pooling="last_token"), VARIED, batch_size=2, device=CPU,
+          sort_by_length=False)
     lengths = [min(len(load_tok(gpt2_dir)(t)["input_ids"]), MAX_LEN) for t in VARIED]
     assert [int(n) for m in seen for n in m.sum(1)] == lengths
+    seen.clear()
+    embed(spec(gpt2_dir, pooling="last_token"), VARIED, batch_size=2, device=CPU)
+    assert [int(n) for m in seen for n in m.sum(1)] == sorted(lengths, reverse=True)
 
 
 def load_tok(path):

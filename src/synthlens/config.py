@@ -23,7 +23,6 @@ from .config_rules import CleaningSpec
 from .config_variants import (LearningCurveSpec, MixtureSpec, ProbeSpec, TemplatesSpec,
                               check_variants, mixture_runs, model_datasets)
 
-
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 SPLIT_NAME = re.compile(r"\w+")  # what the datasets library accepts as a split name
 
@@ -45,10 +44,9 @@ class DomainSpec(Strict):
     n_train: int = Field(default=1000, gt=0, le=10_000_000)
     n_test: int = Field(default=300, gt=0, le=10_000_000)
     label_noise: float = Field(default=0.05, ge=0, lt=1)
-    samples_per_label: int | None = Field(default=None, gt=0, le=1_000_000, description=
-                                          "overrides generate.samples_per_label for this domain")
-    max_new_tokens: int | None = Field(default=None, gt=0, le=32_768, description=
-                                       "overrides generate.max_new_tokens for this domain")
+    # overrides of generate.samples_per_label and generate.max_new_tokens for this domain
+    samples_per_label: int | None = Field(default=None, gt=0, le=1_000_000)
+    max_new_tokens: int | None = Field(default=None, gt=0, le=32_768)
     # local files or hub dataset, both loaded through the datasets library
     path: str | dict[str, str] | None = Field(
         default=None, description="local: a CSV/TSV/JSON/JSONL file, or {split name: file} "
@@ -375,8 +373,7 @@ class Params(Strict):
         """Synthetic samples per label of a domain: its own setting, else generate's."""
         return self.domain(domain).samples_per_label or self.generate.samples_per_label
 
-    def max_new_tokens(self, domain: str) -> int:
-        """The most new tokens a sample of a domain may have: its own setting, else generate's."""
+    def max_new_tokens(self, domain: str) -> int:  # its own setting, else generate's
         return self.domain(domain).max_new_tokens or self.generate.max_new_tokens
 
     def decoding(self, name: str) -> DecodingSpec:

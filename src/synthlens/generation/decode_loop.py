@@ -33,15 +33,14 @@ def prefill(model, input_ids, attention_mask):
     return out.logits[:, -1][inverse], past
 
 
-def decode(model, tok, input_ids, attention_mask, warp, keys, max_new_tokens: int,
+def decode(model, tok, input_ids, attention_mask, pick, max_new_tokens: int,
            eos: list[int], stop_strings: list[str]) -> list[list[int]]:
     """The new token ids of every row, in row order: a row ends after an EOS token (kept, as
     generate() keeps it), when its decoded continuation holds a stop string, or after
-    max_new_tokens. warp(scores) applies temperature and top-p; keys are sampling.row_keys of
-    the rows' seeds (None: greedy)."""
+    max_new_tokens. pick(logits, rows, step) gives the next token of each batch row from its
+    last logits; rows are the request rows still in the batch (sampling.sample draws with
+    their seeds)."""
     import torch
-
-    from .sampling import draw
 
     rows = input_ids.shape[0]
     new: list[list[int]] = [[] for _ in range(rows)]
@@ -52,8 +51,7 @@ def decode(model, tok, input_ids, attention_mask, warp, keys, max_new_tokens: in
     position = attention_mask.long().sum(-1)             # each row's next position
     stop_ids = torch.tensor(sorted(set(eos)), dtype=torch.long, device=input_ids.device)
     for step in range(max_new_tokens):
-        scores = warp(logits.float())
-        picked = scores.argmax(-1) if keys is None else draw(scores, keys[live], step)
+        picked = pick(logits.float(), live, step)
         ended = torch.isin(picked, stop_ids) | ~running
         for i, (row, token) in enumerate(zip(live.tolist(), picked.tolist())):
             if not running[i]:

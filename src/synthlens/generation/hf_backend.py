@@ -17,6 +17,7 @@ import logging
 from ..config import DecodingSpec, ModelSpec, Params
 from ..device import choose, describe
 from ..hub import missing_hint
+from .backend_api import Backend
 from .location import check_local, generator_location, local_revision
 from .prompts import model_input, prompt_token_ids
 from .sampling import Completion, Request, sample
@@ -42,7 +43,11 @@ def rows_within(lengths: list[int], max_new_tokens: int, budget: int | None) -> 
     return max(1, rows)
 
 
-class HFBackend:
+class HFBackend(Backend):
+    """transformers in-process; holds `model` and `tok`, so the contamination probe can score."""
+
+    can_probe = True  # model and tok: stages/generate.py run_probe scores with them
+
     def __init__(self, params: Params, model_name: str, domain: str, device=None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -34,6 +34,7 @@ from typing import Callable
 from ..config import DecodingSpec, Params
 from ..hub import MissingResource, missing_hint
 from .api_client import ApiClient, BackendError, RetryPolicy
+from .backend_api import Backend
 from .prompts import prompt_token_ids
 from .ratelimit import RateLimiter
 from .sampling import Completion, Request, completion
@@ -199,8 +200,8 @@ def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]]
     return results
 
 
-class OpenAIBackend:
-    """The backend interface (see backends.py) over generate_choices() above, with one client
+class OpenAIBackend(Backend):
+    """The backend contract (backend_api.Backend) over generate_choices() above, with one client
     (connections, rate limiter) for the whole stage."""
 
     keeps_partial = True  # complete() reports each request as it finishes (stages/generate.py)

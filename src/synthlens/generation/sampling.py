@@ -228,9 +228,13 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
     with torch.inference_mode():
         if cache == "dynamic":
             chain = LogitsProcessorList(warpers(decoding))
-            new = decode(model, tok, batch["input_ids"], batch["attention_mask"],
-                         lambda scores: chain(None, scores),
-                         row_keys(torch.tensor(seeds, device=device)) if sampled else None,
+            keys = row_keys(torch.tensor(seeds, device=device))
+
+            def pick(logits, rows, step):
+                scores = chain(None, logits)
+                return draw(scores, keys[rows], step) if sampled else scores.argmax(-1)
+
+            new = decode(model, tok, batch["input_ids"], batch["attention_mask"], pick,
                          max_new_tokens, eos, list(rules.stop_strings))
         else:
             processors = LogitsProcessorList(warpers(decoding))

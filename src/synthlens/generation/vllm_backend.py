@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..config import CleaningSpec, DecodingSpec, Params
 from ..hub import MissingResource
+from .backend_api import Backend
 from .location import check_local, generator_location, local_revision
 from .prompts import model_input, prompt_token_ids
 from .sampling import Completion, Request, completion
@@ -32,7 +33,7 @@ def build_requests(tok, requests: list[Request], decoding: DecodingSpec, max_new
     return prompts, params
 
 
-class VLLMBackend:
+class VLLMBackend(Backend):
     """vLLM's offline engine; per-request seeds keep samples independent of batching."""
 
     def __init__(self, params: Params, model_name: str, domain: str):

@@ -22,7 +22,6 @@ REFERENCE_NOTE = ("Reference row: diversity of R-train, conformity = MAUVE of R-
                   "R-test, complexity of R-train by the same split procedure, and the R-train "
                   "classifier's accuracy on R-test shown as both faithfulness and performance.")
 
-
 FLAG = "copies R-test"
 HUMAN_NOTE = ("label acc. (human): share of the human labels equal to the label the sample was "
               "written for, pooled over the domains with human labels (weighted by their "
@@ -103,7 +102,8 @@ def table2(means: list[dict], params: Params) -> Table:
                      classifier_interval_note(params), REFERENCE_NOTE, SIZED_NOTE, ONE_CLASS_NOTE,
                      "classifier acc.: the reference (R-train) classifier's own accuracy on "
                      "R-test, the yardstick of faithfulness. empty / refused / cut off: share "
-                     "of the samples that were empty, a refusal, or stopped by the token limit.",
+                     "of the samples that were empty, a refusal, or stopped by the token limit "
+                     "(mean over domains; per dataset in table_per_domain).",
                      f"leakage: '{FLAG}' when, in at least one domain, at least "
                      f"{params.analyses.leak_flag:g} of the samples repeat an R-test text "
                      "exactly or nearly (params analyses.leak_flag; numbers in table_leakage)."],
@@ -136,11 +136,14 @@ def table_per_domain(run: RunData, params: Params) -> Table:
     t = Table("table_per_domain", "Figures 5 and 6 as a table: the five characteristics per "
               "domain, model and decoding",
               ["domain", "model", "family", "decoding", "T", "top-p"] +
-              [HEADERS[c] for c in CHARACTERISTICS] + ["samples"],
+              [HEADERS[c] for c in CHARACTERISTICS] + ["samples", "cut off"],
               notes=["± is the std over seeds (classifier seeds; MAUVE k-means seeds).",
-                     INTERVAL_NOTE, classifier_interval_note(params), REFERENCE_NOTE],
+                     INTERVAL_NOTE, classifier_interval_note(params), REFERENCE_NOTE,
+                     "cut off: share of the dataset's samples stopped by the token limit "
+                     "(generate.max_new_tokens or the domain's own), not by an end of their "
+                     "own; Table 2 shows its mean over domains."],
               keys=["domain", "model", "family", "decoding", "temperature", "top_p"] +
-              CHARACTERISTICS + ["n_samples"])
+              CHARACTERISTICS + ["n_samples", "cut_off_fraction"])
     domains = {d: i for i, d in enumerate(params.grid.domains)}
     key = _order(params)
     rows = [r for r in run.rows if r["kind"] != "template"]   # their own table_templates
@@ -149,7 +152,8 @@ def table_per_domain(run: RunData, params: Params) -> Table:
         t.rows.append([r["domain"], r["model"], r["family"] or "",
                        "—" if ref else r["decoding"], number_or_nan(r["temperature"]),
                        number_or_nan(r["top_p"])] + [_stat(r, c) for c in CHARACTERISTICS] +
-                      [int(r["n_samples"]) if not math.isnan(r["n_samples"]) else r["n_samples"]])
+                      [int(r["n_samples"]) if not math.isnan(r["n_samples"]) else r["n_samples"],
+                       None if ref else r["cut_off_fraction"]])
     return t
 
 

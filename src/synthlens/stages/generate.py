@@ -11,8 +11,8 @@ fingerprint changed; the model is not even loaded when none did. dvc.yaml marks 
 Nothing is lost on a crash: a cell is written in shards as it goes (data/shards/...); a killed
 run resumes from the last finished shard, and the cell's file is assembled only once every
 shard exists. Shards carry the cell's fingerprint; shards of other settings are discarded.
-A backend that reports requests as they finish (keeps_partial: the API backend, where every
-request is paid for) also appends each finished sample to partial-K.jsonl; the resumed run
+A backend that reports requests as they finish (Backend.keeps_partial: the API backend, where
+every request is paid for) also appends each finished sample to partial-K.jsonl; the resumed run
 sends only the samples missing there, and the shard comes out as an uninterrupted run's.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 from ..config import Params
+from ..generation.backend_api import Backend
 from ..generation.backends import load_backend
 from ..generation.location import generator_location, local_revision
 from ..generation.prompts import draw_attributes, pick_examples, render_prompt
@@ -104,7 +105,7 @@ def _read_partial(path: Path) -> dict[int, dict]:
     return kept
 
 
-def generate_cell(params: Params, backend, model_name: str, domain: str, dataset: str,
+def generate_cell(params: Params, backend: Backend, model_name: str, domain: str, dataset: str,
                   decoding: str, prompt: str, stamp: str) -> Path:
     """One dataset's samples, shard by shard, into synthetic_file(); returns its path."""
     from tqdm.auto import tqdm
@@ -124,7 +125,7 @@ def generate_cell(params: Params, backend, model_name: str, domain: str, dataset
     plan = planned_samples(params, domain)
     shards = [plan[i:i + g.shard_size] for i in range(0, len(plan), g.shard_size)]
     cell = f"{model_name}/{domain}/{dataset}"
-    keeps_partial = getattr(backend, "keeps_partial", False)
+    keeps_partial = backend.keeps_partial
     done = sum(len(s) for k, s in enumerate(shards) if (work / f"shard-{k:05d}.jsonl").is_file())
     with tqdm(total=len(plan), initial=done, desc=f"generate {cell}", unit="sample",
               mininterval=2) as bar:
@@ -200,15 +201,16 @@ def probe_fingerprint(params: Params, model_name: str, domain: str) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def run_probe(params: Params, backend, model_name: str, domain: str) -> dict:
+def run_probe(params: Params, backend: Backend, model_name: str, domain: str) -> dict:
     """The contamination probe of one (model, domain): the generator's zero-shot accuracy on
-    (a seeded subsample of) R-test; the hf backend only (it needs the model's scores)."""
+    (a seeded subsample of) R-test; backends with can_probe only (it needs the model's scores:
+    backend.model and backend.tok), "not probed" for the others."""
     import random
 
     from ..generation.probe import zero_shot_accuracy
 
     spec, dom, p = params.model(model_name), params.domain(domain), params.probe
-    if not hasattr(backend, "model"):
+    if not backend.can_probe:
         return {"zero_shot_accuracy": None, "note": f"backend {spec.backend}: not probed"}
     test = read_jsonl(reference_dir(domain) / "test.jsonl")
     if len(test) > p.max_texts:
