@@ -134,3 +134,22 @@ def test_a_draw_depends_on_its_row_alone():
     processor = PerRowUniform([11, 12, 13, 14, 15, 16], torch.device("cpu"))
     for step in range(3):
         assert torch.equal(processor(None, scores).argmax(-1), draw(scores, keys, step))
+
+
+def test_the_draw_finds_tokens_across_blocks():
+    """The two-level draw (blocks of sampling.CHUNK tokens): mass on the last token of one
+    block, the first of the next, and the last token of a vocabulary that is not a whole
+    number of blocks; every other token has probability zero."""
+    from synthlens.generation.sampling import CHUNK
+
+    vocab = 2 * CHUNK + 88
+    scores = torch.full((vocab,), float("-inf"))
+    want = {CHUNK - 1: 0.2, CHUNK: 0.5, vocab - 1: 0.3}
+    for token, p in want.items():
+        scores[token] = torch.tensor(p).log()
+    n = 20_000
+    picks = draw(scores.expand(n, -1), row_keys(torch.arange(n)), 7)
+    freq = torch.bincount(picks, minlength=vocab).float() / n
+    assert set(picks.unique().tolist()) == set(want)
+    for token, p in want.items():
+        assert abs(freq[token] - p) < 0.015, (token, freq[token])

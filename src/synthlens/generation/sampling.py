@@ -79,16 +79,35 @@ def uniforms(keys, step: int):
     return (bits.to(torch.float64) + 0.5) / float(1 << 53)
 
 
+CHUNK = 256  # tokens a block of the two-level inverse transform (draw)
+
+
 def draw(scores, keys, step: int):
     """The token each row draws from softmax(scores) at this step (inverse transform: the first
-    token whose cumulative probability reaches u x total). A token of probability 0 (score
-    -inf) is never drawn, as u x total > 0 lies strictly above the mass before it."""
+    token whose cumulative probability reaches u x total), in two levels: the block (CHUNK
+    tokens, summed in float32) whose cumulative sum (float64) reaches the target, then the
+    token inside it (float64), so no step sums the whole vocabulary in float64 (that took a
+    tenth of a SmolLM2 step on 2 cores). A token of probability 0 (score -inf) is never
+    drawn: u x total > 0 lies strictly above the mass before it, and a rounding step past a
+    block's last nonzero token is taken back to it."""
     import torch
 
-    cdf = scores.float().softmax(-1).double().cumsum(-1)
+    probs = scores.float().softmax(-1)
+    rows, vocab = probs.shape
+    if vocab % CHUNK:
+        probs = torch.nn.functional.pad(probs, (0, CHUNK - vocab % CHUNK))
+    blocks = probs.view(rows, -1, CHUNK)
+    cdf = blocks.sum(-1).double().cumsum(-1)
     target = uniforms(keys.to(scores.device), step) * cdf[:, -1]
-    picked = torch.searchsorted(cdf, target[:, None]).squeeze(-1)
-    return picked.clamp_(max=scores.shape[-1] - 1)
+    block = torch.searchsorted(cdf, target[:, None]).squeeze(-1).clamp_(max=cdf.shape[1] - 1)
+    before = torch.where(block > 0, cdf.gather(1, (block - 1).clamp(min=0)[:, None])[:, 0],
+                         torch.zeros_like(target))
+    inside = blocks[torch.arange(rows, device=probs.device), block]          # rows x CHUNK
+    local = inside.double().cumsum(-1) + before[:, None]
+    token = torch.searchsorted(local, target[:, None]).squeeze(-1)
+    positions = torch.arange(CHUNK, device=probs.device)
+    last = torch.where(inside > 0, positions, torch.full_like(positions, -1)).amax(-1)
+    return block * CHUNK + torch.minimum(token, last)
 
 
 def one_hot_scores(scores, picked):
