@@ -142,3 +142,24 @@ def test_cached_features_give_the_same_logits_and_embed_each_text_once(spec, mon
     assert np.array_equal(again[:4], fresh) and np.array_equal(again[4], fresh[0])
     logits(model, tok, ["a new text", "good film"])
     assert calls == [1]                    # only the new text is embedded
+
+
+def test_a_probe_loaded_from_disk_shares_features_with_one_trained_here(spec, tmp_path,
+                                                                        monkeypatch):
+    """The cache key is the backbone's weights, not where it was loaded from: the reference
+    probe (saved by train_reference, loaded by evaluate) reuses the features a probe trained
+    in the process computed, and the logits stay those of an uncached run."""
+    model, tok = classifier.train_classifier(spec, *TRAIN, 2, seed=0, device=CPU)
+    classifier.save(model, tok, tmp_path / "reference")
+    loaded, ltok = classifier.load(tmp_path / "reference", CPU)
+    assert loaded.backbone.config._name_or_path != model.backbone.config._name_or_path
+    linear_probe._FEATURES.clear()
+    fresh = logits(loaded, ltok, TEST[0])
+    linear_probe._FEATURES.clear()
+    logits(model, tok, TEST[0])            # the trained probe fills the cache
+    calls = []
+    real_forward = loaded.backbone.forward
+    monkeypatch.setattr(loaded.backbone, "forward",
+                        lambda **kw: calls.append(len(kw["input_ids"])) or real_forward(**kw))
+    assert torch.equal(logits(loaded, ltok, TEST[0]), fresh)
+    assert calls == []

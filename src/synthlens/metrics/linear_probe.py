@@ -24,11 +24,27 @@ MAX_ITER = 5000
 # was a tie with raw features (mean 0.740 vs 0.736 over reviews, news and SST-2, 2 draws
 # each), and standardising makes C mean the same for backbones of any feature scale
 STANDARDIZE = True
-# Pooled features by (backbone, a text's real token ids): the backbone is frozen, so every
-# probe of a process embeds a text once (R-test once per domain, a dataset's texts once for
-# faithfulness, training and its held-out part). Cleared when it grows past MAX_CACHED.
+# Pooled features by (backbone weights, a text's real token ids): the backbone is frozen, so
+# every probe of a process embeds a text once (R-test once per domain, a dataset's texts once
+# for faithfulness, training and its held-out part), the reference probe loaded from disk and
+# the probes trained in the process alike (the key is a digest of the backbone's weights, not
+# where it was loaded from). Cleared when it grows past MAX_CACHED.
 _FEATURES: dict = {}
 MAX_CACHED = 200_000
+
+
+def weights_digest(model) -> str:
+    """A digest of a model's weights (every parameter's bytes, in order): equal for the same
+    frozen backbone however it was loaded."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha1()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()
 
 
 def _module():
@@ -43,6 +59,7 @@ def _module():
         def __init__(self, backbone, dim: int, num_labels: int):
             super().__init__()
             self.backbone = backbone.eval().requires_grad_(False)
+            self.weights_key = weights_digest(backbone)
             self.num_labels = num_labels
             self.head = torch.nn.Linear(dim, num_labels).requires_grad_(False)
             self.register_buffer("mean", torch.zeros(dim))
@@ -54,8 +71,7 @@ def _module():
             return self
 
         def features(self, input_ids, attention_mask):
-            name = self.backbone.config._name_or_path
-            keys = [(name, tuple(ids[m.bool()].tolist()))
+            keys = [(self.weights_key, tuple(ids[m.bool()].tolist()))
                     for ids, m in zip(input_ids, attention_mask)]
             missing = [i for i, k in enumerate(keys) if k not in _FEATURES]
             if missing:
