@@ -31,14 +31,17 @@ def builtin_fixture(params: dict) -> dict:
     generations; the test suite's end-to-end runs keep the builtin template domains (reviews,
     news: domains/builtin.py), which are fast and need no files, and the generation settings of
     that grid: 20 new tokens, batches and shards of 64, no stop strings, and the temperatures
-    0.5, 0.75, 1.0, 1.5 (decoding t1_5, which some tests name) and top-p 0.9. Tests that check
-    a property of the shipped params themselves read the file as it is instead."""
+    0.5, 0.75, 1.0, 1.5 (decoding t1_5, which some tests name) and top-p 0.9, and SmolLM2's
+    attributed-prompt variant (instruction_attr), which the default run leaves out for its time
+    budget. Tests that check a property of the shipped params themselves read the file as it
+    is instead."""
     params["grid"]["domains"] = list(BUILTIN_DOMAINS)
     params["train_generator"]["domains"] = list(BUILTIN_DOMAINS)
     params["decodings"]["t1_5"] = {"temperature": 1.5}
     params["grid"]["decodings"] = ["t0_5", "t0_75", "t1_0", "t1_5", "p0_9"]
     params["generate"].update(max_new_tokens=20, batch_size=64, shard_size=64)
     params["generate"].pop("cleaning", None)  # no stop strings
+    params["templates"]["models"]["smollm2-135m-instruct"] = ["instruction_attr"]
     return params
 
 
