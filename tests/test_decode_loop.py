@@ -106,6 +106,47 @@ def test_padding_and_positions_match_the_unpadded_row(lm):
         sample(model, tok, [short], DECODINGS["t1"], 10)[0]
 
 
+def test_the_reserved_cache_holds_what_the_concatenating_one_holds():
+    """The in-place cache layer (decode_loop.Reserved) returns, step after step, the keys and
+    values transformers' DynamicLayer returns by concatenation: past its reserved capacity
+    (it grows) and after rows leave (batch_select_indices)."""
+    from transformers.cache_utils import DynamicLayer
+
+    gen = torch.Generator().manual_seed(0)
+    ours, theirs = loop.Reserved(capacity=6), DynamicLayer()
+    batch = 5
+    for step, length in enumerate([4, 1, 1, 1, 1, 1, 1]):  # 10 positions > capacity 6
+        k, v = (torch.randn(batch, 2, length, 3, generator=gen) for _ in range(2))
+        got, want = ours.update(k, v), theirs.update(k, v)
+        assert all(torch.equal(a, b) for a, b in zip(got, want))
+        assert ours.get_seq_length() == theirs.get_seq_length()
+        if step == 2:
+            rows = torch.tensor([0, 3, 4])
+            ours.batch_select_indices(rows)
+            theirs.batch_select_indices(rows)
+            batch = len(rows)
+    assert ours.get_seq_length() == 10
+
+
+def test_the_loop_reserves_room_for_every_new_token(lm, monkeypatch):
+    """The decoding loop's cache never grows while decoding: prefill reserves prompt +
+    max_new_tokens positions in every plain attention layer."""
+    model, tok = lm
+    grown = []
+    real = loop.Reserved.update
+
+    def update(self, k, v, *args, **kwargs):
+        before = getattr(self, "_buffer_k", None)
+        out = real(self, k, v, *args, **kwargs)
+        if before is not None and self._buffer_k is not before:
+            grown.append(self.length)
+        return out
+
+    monkeypatch.setattr(loop.Reserved, "update", update)
+    sample(model, tok, DISTINCT, DECODINGS["t1"], 12)
+    assert grown == []
+
+
 # ------------------------------------------------------------------ the draw
 def test_the_draw_follows_the_softmax():
     """Rows with different seeds draw each token about as often as its probability; the next
