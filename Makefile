@@ -17,7 +17,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help setup setup-vllm profile reproduce repro validate dry-run download test bench bench-gpu metrics compare \
 	figures tables verify clean-outputs docker-build docker-reproduce label-export label-import \
-	docker-download docker-copy-out docker-gpu-check gpu-check gpu-wheels
+	docker-download docker-copy-out docker-gpu-check gpu-check gpu-wheels push rescore
 
 help:
 	@echo "make setup      create $(VENV) and install the pinned dependencies (requirements.lock)"
@@ -26,7 +26,9 @@ help:
 	@echo "make bench      time the pipeline, a no-op dvc repro and the tests; writes bench/results/"
 	@echo "make bench-gpu  tokens/s of the paper's 7B architectures (random weights, no download) next"
 	@echo "                to the GPU's roofline, classifier steps/s: bench/results/gpu.json (needs CUDA)"
-	@echo "make metrics    dvc metrics show"
+	@echo "make metrics    dvc metrics show (the headline numbers: data/headline.json)"
+	@echo "make push       push the run's datasets and models to the DVC remote (DVC_REMOTE=dir)"
+	@echo "make rescore    pull a pushed run's datasets and recompute every measure, no model loaded"
 	@echo "make compare    this run's results against the committed ones (REV=HEAD), within tolerance"
 	@echo "make figures    (= make tables) regenerate every table and figure: dvc repro report"
 	@echo "make verify     check the paper's claims on this run: paper_figures/claims.md"
@@ -108,20 +110,34 @@ reproduce: setup profile
 	@test -d .dvc || $(BIN)/dvc init --quiet
 	$(BIN)/python -m synthlens validate
 	@if [ ! -f data/.computed-here ] && [ -d data/metrics ]; then \
-	  echo "First run in this checkout: data/metrics and data/probe (committed) are recomputed here; git keeps the committed copy (make compare)."; \
-	  rm -rf data/metrics data/probe; fi
+	  echo "First run in this checkout: data/metrics, data/probe, data/ledger and data/headline.json (committed) are recomputed here; git keeps the committed copy (make compare)."; \
+	  rm -rf data/metrics data/probe data/ledger data/headline.json; fi
 	@mkdir -p data && touch data/.computed-here
 	$(BIN)/dvc repro
 	@echo
 	@awk '/^## /{exit} {print}' paper_figures/claims.md
 	@echo "Done. The claims in full: $(abspath paper_figures)/claims.md (make verify)"
 	@echo "Every table and figure: $(abspath paper_figures)/index.html"
-	@echo "Against the committed results: make compare (or dvc metrics diff)"
+	@echo "Against the committed results: make compare (the headline numbers: dvc metrics diff)"
 
 repro: reproduce
 
 metrics: setup
 	$(BIN)/dvc metrics show
+
+# Share a run's generations (docs/reproducing.md, "Score a run's datasets elsewhere"): push
+# everything DVC cached (datasets, generators, reference data) to the remote `shared` of
+# .dvc/config, a local directory beside the checkout (../synthlens-dvc-remote) unless
+# DVC_REMOTE names another; rescore pulls the datasets and recomputes every measure from them
+# without loading a model.
+DVC_REMOTE ?=
+push: setup
+	$(if $(DVC_REMOTE),$(BIN)/dvc remote add --local --force shared $(abspath $(DVC_REMOTE)))
+	$(BIN)/dvc push --remote shared
+
+rescore: setup profile
+	$(if $(DVC_REMOTE),$(BIN)/dvc remote add --local --force shared $(abspath $(DVC_REMOTE)))
+	$(BIN)/python -m synthlens rescore --remote shared
 
 # This run's five characteristics against the committed ones (REV=HEAD), within
 # compare.tolerance; exits 1 when a dataset differs, which is how CI keeps them fresh.
@@ -225,13 +241,14 @@ docker-download: docker-build
 
 # `make reproduce` in a named container (RUN_NAME), then its results are copied out here
 # (docker-copy-out): a finished or failed run leaves dvc.lock, params.yaml, data/metrics (every
-# metrics file carries its provenance), data/probe and paper_figures where a local run would, so
+# metrics file carries its provenance), data/probe, data/ledger, data/headline.json and
+# paper_figures where a local run would, so
 # `make compare`, `make verify` and git see them. `docker cp` writes them as the caller, whatever
 # uid the image has; nothing of the checkout is bind-mounted writable.
 RUN_NAME ?= synthlens-run
 DOCKER_OUT ?= $(CURDIR)
 COPY_OUT := dvc.lock params.yaml data/metrics paper_figures
-COPY_OUT_IF_THERE := data/probe
+COPY_OUT_IF_THERE := data/probe data/ledger data/headline.json
 docker-reproduce: docker-build
 	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
 	docker run --name $(RUN_NAME) --gpus all $(DOCKER_MOUNTS) $(DOCKER_TOKENS) $(IMAGE) make reproduce; \

@@ -259,9 +259,10 @@ def full_run(results: dict) -> int:
         kept = ROOT / "bench" / "results"
         kept.mkdir(parents=True, exist_ok=True)
         shutil.copy(cwd / "paper_figures" / "results.md", kept / "results.md")
-        run = kept / "run"  # the run's results, as `git add dvc.lock data/metrics data/probe` takes them
+        run = kept / "run"  # the run's results, as the results commit takes them (docs/reproducing.md)
         shutil.rmtree(run, ignore_errors=True)
-        for part in ("dvc.lock", "data/metrics", "data/probe", "paper_figures/claims.md"):
+        for part in ("dvc.lock", "data/metrics", "data/probe", "data/ledger", "data/headline.json",
+                     "paper_figures/claims.md"):
             (run / part).parent.mkdir(parents=True, exist_ok=True)
             (shutil.copytree if (cwd / part).is_dir() else shutil.copy)(cwd / part, run / part)
         (run / "reproduce.log").write_text(result.stdout)
@@ -291,12 +292,24 @@ def main() -> int:
                         "the later issues' switches off (BUDGET_VARIANTS), each from nothing")
     parser.add_argument("--budgets-only", action="store_true", help="only the BUDGET_VARIANTS "
                         "runs (no full run, no-op, error paths or CPU generator timing)")
+    parser.add_argument("--generator-only", action="store_true", help="only the CPU "
+                        "generator timing, on this checkout's converted weights (after a "
+                        "make reproduce); prints it, writes nothing")
     parser.add_argument("--kernel", choices=KERNELS, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.kernel:  # one timing for contention(), in a process of its own
         import synthlens  # noqa: F401  (its OMP_WAIT_POLICY default, unless the caller set one)
         print(json.dumps({"seconds": run_kernel(args.kernel, args.model_dir)}))
+        return 0
+    if args.generator_only:
+        import synthlens  # noqa: F401  (OMP_WAIT_POLICY, as the stages run)
+        from synthlens.config import load_params
+
+        params = load_params(ROOT / "params.yaml")
+        model = next(m for m in params.grid.models if params.model(m).source == "gguf")
+        print(json.dumps(generator_on_cpu(params, model, ROOT / "data" / "generators" / model /
+                                          "weights"), indent=2))
         return 0
     args.budgets = args.budgets or args.budgets_only
     env_note = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

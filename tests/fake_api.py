@@ -67,7 +67,10 @@ class FakeAPI:
                               "finish_reason": "stop"}
                 else:
                     choice = {"text": text, "finish_reason": "stop"}
-                self.reply(200, {"choices": [choice]})
+                # usage as the API reports it (here: words), for the ledger's token counts
+                used = {"prompt_tokens": len(prompt_of(body).split()),
+                        "completion_tokens": len(text.split())}
+                self.reply(200, {"choices": [choice], "usage": used})
 
             def reply(self, status, payload, headers=None):
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -108,3 +111,29 @@ def api(monkeypatch):
     fake = FakeAPI().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def api_cwd(monkeypatch, tmp_path):
+    """api's server, with a fresh tmp_path as the working directory (a stage writes data/
+    there)."""
+    monkeypatch.chdir(tmp_path)
+    yield from api.__wrapped__(monkeypatch)
+
+
+def one_api_cell(raw: dict, base_url: str, samples: int, **api):
+    """Params of raw (the builtin fixture) with one model, api-model, on this server: the
+    reviews x t1_0 cell, `samples` samples (half a label), shards of 8, batches of 4, 8 new
+    tokens; api: more of its api section (prices, a cap)."""
+    from synthlens.config import Params
+
+    raw["models"]["api-model"] = {
+        "family": "instruct", "source": "api", "backend": "openai", "prompt": "instruction",
+        "api": {"base_url": base_url, "model": "served", "api_key_env": KEY_ENV,
+                "max_concurrency": 1, "retry_budget_s": 5.0, **api}}
+    raw["domains"]["reviews"]["samples_per_label"] = samples // 2
+    raw["generate"].update(shard_size=8, batch_size=4, max_new_tokens=8)
+    raw["grid"] = {"models": ["api-model"], "domains": ["reviews"], "decodings": ["t1_0"]}
+    raw.pop("templates", None)
+    raw.pop("mixtures", None)
+    return Params.model_validate(raw)

@@ -10,32 +10,19 @@ from synthlens.layout import shard_dir, synthetic_file
 from synthlens.records import read_jsonl
 from synthlens.stages import generate
 
-from fake_api import FakeAPI, prompt_of
+from fake_api import api_cwd, one_api_cell, prompt_of  # noqa: F401 (api_cwd: a fixture)
 
 KEY_ENV = "SYNTHLENS_TEST_API_KEY"
 N = 12  # 6 per label; shard_size 8: shard 0 holds samples 0-7, shard 1 samples 8-11
 
 
 @pytest.fixture
-def api(monkeypatch, tmp_path):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)
-    fake = FakeAPI().start()
-    yield fake
-    fake.stop()
+def api(api_cwd):
+    return api_cwd
 
 
 def params_for(mini_params, base_url) -> Params:
-    mini_params["models"]["api-model"] = {
-        "family": "instruct", "source": "api", "backend": "openai", "prompt": "instruction",
-        "api": {"base_url": base_url, "model": "served", "api_key_env": KEY_ENV,
-                "max_concurrency": 1, "retry_budget_s": 5.0}}
-    mini_params["domains"]["reviews"]["samples_per_label"] = N // 2
-    mini_params["generate"].update(shard_size=8, batch_size=4, max_new_tokens=8)
-    mini_params["grid"] = {"models": ["api-model"], "domains": ["reviews"], "decodings": ["t1_0"]}
-    mini_params.pop("templates", None)
-    mini_params.pop("mixtures", None)
-    return Params.model_validate(mini_params)
+    return one_api_cell(mini_params, base_url, N)
 
 
 def seeds_sent(api, start=0):

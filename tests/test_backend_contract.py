@@ -197,3 +197,36 @@ def test_a_backend_with_it_is_probed_with_its_own_model(scratch, monkeypatch):
     assert seen["model"] is built[0].model and seen["tok"] is built[0].tok
     assert seen["label_phrases"] and seen["device"] == "cpu"
 
+
+
+def test_a_batch_holds_several_datasets_and_each_sample_is_its_own(scratch, monkeypatch):
+    """The stage packs the shards of a domain's datasets into batches of generate.batch_size
+    (generation/cell_work.py): two decodings of 10 samples go out as one batch of 20, and every
+    dataset is what a stage that batched it alone writes; a backend that keeps partial shards
+    gets one dataset a batch."""
+    calls = []
+
+    class Spy(DummyBackend):
+        def complete_mixed(self, requests, decodings, max_new_tokens):
+            calls.append(sorted({(d.temperature, d.top_p) for d in decodings}))
+            return super().complete_mixed(requests, decodings, max_new_tokens)
+
+    register(monkeypatch, Spy)
+    raw = load_builtin_params()
+    raw["domains"]["reviews"]["samples_per_label"] = 5
+    raw["generate"].update(shard_size=10, batch_size=20, max_new_tokens=MAX_NEW)
+    raw["grid"] = {"models": ["gpt2-mini"], "domains": ["reviews"], "decodings": ["t1_0", "p0_9"]}
+    raw["probe"]["enabled"] = False
+    raw.pop("templates", None)
+    raw.pop("mixtures", None)
+    params = Params.model_validate(raw)
+    generate.run(params, "gpt2-mini")
+    assert len(calls) == 1 and len(calls[0]) == 2          # both decodings, one call
+    together = {d: read_jsonl(synthetic_file("gpt2-mini", "reviews", d)) for d in ("t1_0", "p0_9")}
+    for d in together:
+        synthetic_file("gpt2-mini", "reviews", d).unlink()
+    raw["generate"]["batch_size"] = 10                      # one dataset a batch
+    generate.run(Params.model_validate(raw), "gpt2-mini")
+    assert len(calls) == 3
+    for d, rows in together.items():
+        assert read_jsonl(synthetic_file("gpt2-mini", "reviews", d)) == rows

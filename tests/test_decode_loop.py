@@ -97,6 +97,23 @@ def test_a_sample_does_not_depend_on_its_batch(lm):
     assert sample(model, tok, REPEATED, decoding, 12, STOP)[5] == alone[0]
 
 
+def test_a_batch_of_several_decodings_samples_each_as_its_own_batch(lm):
+    """One decoding per request (the CPU loop batches several datasets of a model): every
+    row is what a batch of its decoding alone samples, greedy and nucleus rows included."""
+    model, tok = lm
+    decodings = [DECODINGS["t1"], DECODINGS["topp"], DECODINGS["greedy"],
+                 DecodingSpec(temperature=0.7, top_p=0.5)]
+    requests = REPEATED[:12]
+    per_row = [decodings[i % 4] for i in range(12)]
+    mixed = sample(model, tok, requests, per_row, 12, STOP)
+    for d in decodings:
+        rows = [i for i in range(12) if per_row[i] is d]
+        assert [mixed[i] for i in rows] == sample(model, tok, [requests[i] for i in rows], d,
+                                                  12, STOP)
+    with pytest.raises(ValueError, match="dynamic cache"):
+        sample(model, tok, requests, per_row, 4, STOP, cache="static")
+
+
 def test_padding_and_positions_match_the_unpadded_row(lm):
     """A short prompt padded on the left beside a long one samples what it samples alone."""
     model, tok = lm
@@ -145,6 +162,21 @@ def test_the_loop_reserves_room_for_every_new_token(lm, monkeypatch):
     monkeypatch.setattr(loop.Reserved, "update", update)
     sample(model, tok, DISTINCT, DECODINGS["t1"], 12)
     assert grown == []
+
+
+def test_completions_count_their_tokens_for_the_ledger(lm):
+    """prompt_tokens: the prompt's own tokens (padding not counted); output_tokens: the new
+    tokens up to the row's end, max_new_tokens for a row that was cut off; the same counts
+    on both cache paths."""
+    model, tok = lm
+    ours = sample(model, tok, DISTINCT, DECODINGS["t1"], 12, STOP)
+    theirs = sample(model, tok, DISTINCT, DECODINGS["t1"], 12, STOP, cache="static")
+    for request, one, other in zip(DISTINCT, ours, theirs):
+        assert one.prompt_tokens == len(prompt_token_ids(tok, request.text))
+        assert 0 < one.output_tokens <= 12
+        assert one.output_tokens == 12 or not one.cut_off
+        assert (one.prompt_tokens, one.output_tokens) == (other.prompt_tokens,
+                                                          other.output_tokens)
 
 
 # ------------------------------------------------------------------ the draw

@@ -74,17 +74,17 @@ def pipeline(tmp_path_factory):
     git(root, "add", "-A")
     git(root, "commit", "-qm", "micro project")
     first = dvc(root, "repro")
-    git(root, "add", "dvc.lock", "data/metrics", "data/probe")
+    git(root, "add", "dvc.lock", "data/metrics", "data/probe", "data/ledger",
+        "data/headline.json")
     git(root, "commit", "-qm", "results of the micro profile")
     return root, first
 
 
 def test_every_cell_and_reference_has_five_characteristics(pipeline):
     root, _ = pipeline
-    shown = json.loads(dvc(root, "metrics", "show", "--json").stdout)
-    # {revision: {"data": {path: {"data": {...}}}}}; the workspace revision is "" without git
-    metrics = {path: body["data"] for entry in shown.values()
-               for path, body in entry["data"].items()}
+    metrics = {p.relative_to(root).as_posix(): json.loads(p.read_text())
+               for p in [*(root / "data/metrics").glob("**/*.json"),
+                         *(root / "data/probe").glob("*.json")]}
     # the grid's cells, the template variant params.yaml declares for gpt2-mini, the reference
     # rows, and the contamination probe (the mixture's members are not all in this grid)
     expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
@@ -133,6 +133,69 @@ def test_report_writes_tables_and_figures(pipeline):
     assert "reference" in table and "gpt2-mini" in table and "questions" in table
 
 
+def test_every_dataset_gets_a_shareable_folder_with_a_card(pipeline):
+    """Stage cards: data/cards/<model>/<domain>/<dataset>/ holds the dataset's rows as they
+    are and a Hugging Face card whose measures are the metrics file's."""
+    root, _ = pipeline
+    folders = sorted(p.parent for p in (root / "data/cards").glob("*/*/*/README.md"))
+    datasets = sorted((root / "data/synthetic").glob("*/*/*.jsonl"))
+    assert len(folders) == len(datasets) == 6      # 2 domains x (2 decodings + 1 template)
+    for dataset in datasets:
+        model, domain, name = dataset.parts[-3], dataset.parts[-2], dataset.stem
+        folder = root / "data/cards" / model / domain / name
+        assert (folder / "data.jsonl").read_text() == dataset.read_text()
+        text = (folder / "README.md").read_text()
+        meta = yaml.safe_load(text.split("---\n")[1])
+        assert meta["configs"][0]["data_files"] == "data.jsonl"
+        metrics = json.loads((root / "data/metrics" / domain / model / f"{name}.json").read_text())
+        assert f"{metrics['mauve']:.3f}" in text
+
+
+def test_dvc_plots_and_the_headline_metrics(pipeline, tmp_path):
+    """`dvc plots show` renders the declared plots (a confusion matrix and a learning curve per
+    dataset); `dvc metrics show` lists the headline file only, a screenful of numbers."""
+    root, _ = pipeline
+    out = tmp_path / "plots"
+    dvc(root, "plots", "show", "--json", "-o", str(out))
+    shown = dvc(root, "plots", "show", "--json").stdout
+    assert "plots/confusion/reviews--gpt2-mini--t1_0.csv" in shown
+    assert "plots/learning_curves/reviews--gpt2-mini--t1_0.csv" in shown
+    metrics = json.loads(dvc(root, "metrics", "show", "--json").stdout)
+    files = {f for rev in metrics.values() for f in rev.get("data", {})}
+    assert files == {"data/headline.json"}
+    headline = json.loads((root / "data/headline.json").read_text())
+    assert sum(headline["claims"].values()) == 6 and set(headline["mean"]) <= set(CHARACTERISTICS)
+    assert len(json.dumps(headline)) < 600
+
+
+def test_a_pushed_run_is_pulled_and_rescored_without_its_models(pipeline, tmp_path):
+    """make push / make rescore: a clone pulls the datasets from a local DVC remote and
+    recomputes every measure without the generators (their weights are never pulled and no
+    generation stage runs); the metrics are the original run's."""
+    root, _ = pipeline
+    remote = tmp_path / "remote"
+    dvc(root, "remote", "add", "--local", "--force", "shared", str(remote))
+    dvc(root, "push", "--remote", "shared")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(root), str(clone))
+    dvc(clone, "remote", "add", "--local", "--force", "shared", str(remote))
+    env = {**os.environ, "PYTHONPATH": str(clone / "src"),
+           "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "synthlens", "rescore",
+                             "--remote", "shared"], cwd=clone, env=env, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rescore: generate" not in result.stdout
+    assert not (clone / "data/generators/gpt2-mini").exists()
+    original = sorted(p.relative_to(root) for p in (root / "data/metrics").glob("**/*.json"))
+    assert original == sorted(p.relative_to(clone) for p in (clone / "data/metrics").glob(
+        "**/*.json"))
+    for path in original:
+        before, after = (json.loads((base / path).read_text()) for base in (root, clone))
+        for key in CHARACTERISTICS:
+            assert after[key] == before[key], (path, key)
+
+
 def test_noop_repro_does_nothing(pipeline):
     root, _ = pipeline
     again = dvc(root, "repro")
@@ -154,7 +217,7 @@ def test_committed_results_are_tracked_by_git(pipeline):
 def test_readme_walkthrough_edit_one_temperature(pipeline):
     """Edit decodings.t1_0.temperature, dvc repro: the model's generate stage and each domain's
     evaluate stage rerun, but only that decoding's datasets are generated and evaluated again
-    (the others are kept, byte for byte); dvc metrics diff shows changes in its files only."""
+    (the others are kept, byte for byte); dvc metrics diff shows the headline numbers moving."""
     root, _ = pipeline
     kept = {p: p.read_bytes() for p in (root / "data/synthetic").glob("**/p0_9.jsonl")}
     kept |= {p: p.read_bytes() for p in (root / "data/metrics").glob("**/p0_9.json")}
@@ -167,16 +230,15 @@ def test_readme_walkthrough_edit_one_temperature(pipeline):
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
     # mix reads every synthetic dataset (no model: a second), so it reruns too
     assert ran == {"generate@gpt2-mini", "mix", "evaluate@reviews", "evaluate@questions",
-                   "report", "verify"}
+                   "cards", "report", "verify"}
     # t1_0 and its template variant t1_0~completion_b, in both domains
     assert "generate gpt2-mini: 4 cells generated, 2 kept" in out
     assert "evaluate reviews: 2 datasets evaluated, 3 kept" in out
     assert all(p.read_bytes() == body for p, body in kept.items())
     diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
-    changed = {path for path, values in diff.get("diff", diff).items() if values}
-    assert changed, "dvc metrics diff shows nothing although the samples changed"
-    assert all(path.endswith(("/t1_0.json", "/t1_0~completion_b.json")) for path in changed), \
-        changed
+    changed = {path: values for path, values in diff.get("diff", diff).items() if values}
+    assert set(changed) == {"data/headline.json"}, changed   # the one metrics file
+    assert any(key.startswith("mean.") for key in changed["data/headline.json"]), changed
     params_diff = json.loads(dvc(root, "params", "diff", "--json").stdout)
     change = params_diff["params.yaml"]["decodings.t1_0.temperature"]
     assert change["old"] == pytest.approx(1.0) and change["new"] == pytest.approx(1.3)

@@ -33,7 +33,9 @@ COMMANDS = {
     "evaluate": ("stages.evaluate", ("domain",)),
     "report": ("stages.report", ()),
     "verify": ("stages.verify", ()),
+    "cards": ("stages.cards", ()),
     "compare": ("report.compare", ()),
+    "rescore": ("tools.rescore", ()),
 }
 
 
@@ -73,6 +75,8 @@ def _dispatch(params, args) -> int:
         return module.run(params, DATA / "metrics", args.out)
     elif stage == "compare":
         return module.run(params, args.rev)
+    elif stage == "rescore":
+        module.run(params, args.remote)
     elif stage == "label-export":
         module.export(params, args.model, args.domain, args.decoding, args.n, args.force)
     elif stage == "label-import":
@@ -96,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "compare":
             p.add_argument("--rev", default="HEAD",
                            help="git revision holding the results to compare with (default HEAD)")
+        if name == "rescore":
+            p.add_argument("--remote", help="DVC remote to pull from (default: the default "
+                           "remote of .dvc/config, `shared`)")
         if name == "download":
             p.add_argument("--list", action="store_true", help="print what would be fetched")
         if name == "validate":

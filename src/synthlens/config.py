@@ -1,10 +1,7 @@
-"""params.yaml schema: every knob of the study, validated before any work starts.
-
-Unknown keys, wrong types and names that the grid uses without defining them all fail
-with a message naming the offending key (pydantic does the type work, in strict mode: no
-`true` or "1e9" where a number belongs). Sizes have upper bounds, so a typo fails here
-instead of allocating gigabytes later.
-"""
+"""params.yaml schema: every knob of the study, validated before any work starts. Unknown
+keys, wrong types and names the grid uses without defining them fail with a message naming the
+key (pydantic, strict mode: no `true` or "1e9" where a number belongs). Sizes have upper
+bounds, so a typo fails here instead of allocating gigabytes later."""
 from __future__ import annotations
 
 import re
@@ -37,6 +34,8 @@ class DomainSpec(Strict):
     source: Literal["builtin", "local", "hub"]
     subject: str = Field(description="what one example is, used in prompts: 'movie review'")
     labels: list[str] = Field(min_length=2, description="label names, in label-id order")
+    license: str | None = Field(default=None, description="the data's licence (dataset cards)")
+    citation: str | None = Field(default=None, description="how to cite it (dataset cards)")
     label_descriptions: dict[str, str] = Field(
         default_factory=dict, description="optional wording of a label inside prompts")
     # builtin: the project's own deterministic generator

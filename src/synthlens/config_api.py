@@ -34,6 +34,14 @@ class ApiSpec(Strict):
                                  "exponential backoff between retries (Retry-After is honoured)")
     max_retries: int | None = Field(default=None, ge=0, le=10_000, description="also stop "
                                     "after this many retries; unset: retry_budget_s alone")
+    prompt_price_per_million: float | None = Field(
+        default=None, ge=0, le=1e6, description="US dollars per million prompt tokens, for "
+        "the ledger's cost (generation/ledger.py); unset: no cost recorded")
+    output_price_per_million: float | None = Field(
+        default=None, ge=0, le=1e6, description="US dollars per million output tokens")
+    max_cost_usd: float | None = Field(
+        default=None, gt=0, le=1e9, description="stop this model's generation before a batch "
+        "could take its spending (all its cells, kept ones too) past this; needs both prices")
     vllm_server: bool = Field(default=False, description="a vLLM server: also send neutral "
                               "top_k, min_p, repetition_penalty (OpenAI rejects them)")
     tokenizer: str | None = Field(default=None, description="the served model's tokenizer: "

@@ -49,6 +49,12 @@ class AnalysesSpec(Strict):
     self_bleu_sample: int = Field(default=100, ge=2, le=100_000, description="hypotheses of "
                                   "Self-BLEU (each against the other sampled texts); a dataset "
                                   "with fewer texts gets NaN")
+    near_dup_quantile: float = Field(default=0.99, gt=0.5, lt=1, description="semantic near "
+                                     "duplicates: a pair at or above this quantile of real "
+                                     "texts' nearest-neighbour cosine similarity (metrics/"
+                                     "embedding_space.py)")
+    data_map_epochs: int = Field(default=10, ge=2, le=1000, description="epochs of the data "
+                                 "map's head (metrics/label_quality.py)")
     bootstrap_resamples: int = Field(default=200, ge=10, le=100_000)
     bootstrap_level: float = Field(default=0.95, gt=0.5, lt=1)
     mauve_resamples: int = Field(default=20, ge=0, le=10_000, description="bootstrap "

@@ -58,6 +58,16 @@ def metrics_file(model: str, domain: str, decoding: str) -> Path:
     return metrics_dir(domain) / model / f"{decoding}.json"
 
 
+def ledger_file(model: str) -> Path:
+    """What each cell of a model cost to generate (stage generate; generation/ledger.py)."""
+    return DATA / "ledger" / f"{model}.json"
+
+
+def card_dir(model: str, domain: str, dataset: str) -> Path:
+    """A synthetic dataset's shareable folder (stage cards): data.jsonl and README.md."""
+    return DATA / "cards" / model / domain / dataset
+
+
 def reference_metrics_file(domain: str) -> Path:
     return metrics_dir(domain) / "reference.json"
 

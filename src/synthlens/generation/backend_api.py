@@ -61,5 +61,22 @@ class Backend(abc.ABC):
         by params' generate.cleaning (stop strings included)."""
 
 
+    def complete_mixed(self, requests: list[Request], decodings: list[DecodingSpec],
+                       max_new_tokens: int) -> list[Completion]:
+        """One Completion per request, each with its own decoding (the generate stage batches
+        shards of several datasets of one domain together). By default one complete() call
+        per distinct decoding, results back in request order; a backend that samples several
+        decodings in one batch overrides it (hf on the CPU)."""
+        groups: dict[str, list[int]] = {}
+        for i, d in enumerate(decodings):
+            groups.setdefault(d.model_dump_json(), []).append(i)
+        out: list[Completion | None] = [None] * len(requests)
+        for rows in groups.values():
+            for i, one in zip(rows, self.complete([requests[i] for i in rows],
+                                                  decodings[rows[0]], max_new_tokens)):
+                out[i] = one
+        return out
+
+
 BackendFactory = Callable[[Params, str, str], Backend]
 """A registry entry: (params, model_name, domain) -> a loaded Backend (a Backend subclass)."""

@@ -77,20 +77,31 @@ class HFBackend(Backend):
     def model_input(self, prompt: str) -> str:
         return model_input(self.tok, self.spec, prompt)
 
-    def complete(self, requests: list[Request], decoding: DecodingSpec,
+    def complete(self, requests: list[Request], decoding: DecodingSpec | list[DecodingSpec],
                  max_new_tokens: int) -> list[Completion]:
         # sort by input length so a batch pads little; results go back in request order
         order = sorted(range(len(requests)), key=lambda i: len(requests[i].text))
+        if isinstance(decoding, list):
+            decoding = [decoding[i] for i in order]
         done = self.sample_fitting([requests[i] for i in order], decoding, max_new_tokens)
         out: list[Completion | None] = [None] * len(requests)
         for i, one in zip(order, done):
             out[i] = one
         return out
 
-    def sample_fitting(self, requests: list[Request], decoding: DecodingSpec,
+    def complete_mixed(self, requests: list[Request], decodings: list[DecodingSpec],
+                       max_new_tokens: int) -> list[Completion]:
+        """The CPU's dynamic cache samples every decoding in one batch (sampling.per_row_pick:
+        each row as its decoding alone); the static cache, one batch per decoding."""
+        if self.cache != "dynamic":
+            return super().complete_mixed(requests, decodings, max_new_tokens)
+        return self.complete(requests, list(decodings), max_new_tokens)
+
+    def sample_fitting(self, requests: list[Request], decoding: DecodingSpec | list[DecodingSpec],
                        max_new_tokens: int) -> list[Completion]:
         """sampling.sample over `requests` in batches within self.token_budget; a batch that
-        runs out of memory halves the budget below its own size and is run again in parts."""
+        runs out of memory halves the budget below its own size and is run again in parts.
+        decoding: one, or one per request."""
         import torch
 
         lengths = [len(prompt_token_ids(self.tok, r.text)) for r in requests]
@@ -99,7 +110,9 @@ class HFBackend(Backend):
             start = len(done)
             rows = rows_within(lengths[start:], max_new_tokens, self.token_budget)
             try:
-                done.extend(sample(self.model, self.tok, requests[start:start + rows], decoding,
+                part = (decoding[start:start + rows] if isinstance(decoding, list)
+                        else decoding)
+                done.extend(sample(self.model, self.tok, requests[start:start + rows], part,
                                    max_new_tokens, self.cleaning, cache=self.cache))
                 continue
             except torch.OutOfMemoryError:

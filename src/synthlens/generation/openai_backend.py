@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable
 
+from .ledger import CHARS_PER_TOKEN  # OpenAI's rule of thumb (token pacing, budget)
 from ..config import DecodingSpec, Params
 from ..hub import MissingResource, missing_hint
 from .api_client import ApiClient, BackendError, RetryPolicy
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 NEUTRAL = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
 VLLM_NEUTRAL = {"top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0}
-CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb, for the token pacing of text prompts
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,15 @@ def open_client(config: OpenAIBackendConfig) -> ApiClient:
                      limiter, secret=key)
 
 
-def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None]:
+def _usage(data: dict) -> tuple[int | None, int | None]:
+    """(prompt tokens, completion tokens) of a response's `usage`, None where it has none."""
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return tuple(v if isinstance(v, int) and not isinstance(v, bool) else None
+                 for v in (usage.get("prompt_tokens"), usage.get("completion_tokens")))
+
+
+def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None, tuple]:
+    """(text, finish_reason, (prompt tokens, completion tokens)) of a response."""
     try:
         choice = data["choices"][0]
         text = choice["message"]["content"] if config.endpoint == "chat" else choice["text"]
@@ -115,7 +123,7 @@ def _choice(config: OpenAIBackendConfig, data: dict) -> tuple[str, str | None]:
     if text is not None and not isinstance(text, str):
         raise ValueError(f"unexpected response shape: {str(data)[:200]}")
     # a chat message may carry content=None (e.g. a refusal)
-    return text or "", choice.get("finish_reason")
+    return text or "", choice.get("finish_reason"), _usage(data)
 
 
 def _tokens(prompt: str | list[int], max_new_tokens: int) -> int:
@@ -128,17 +136,17 @@ def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
              temperature: float, top_p: float, max_new_tokens: int,
              stop: list[str] | None = None, progress=None) -> list[str]:
     """One completion text per prompt, in input order (generate_choices without reasons)."""
-    return [text for text, _ in generate_choices(config, prompts, seeds, temperature, top_p,
-                                                 max_new_tokens, stop, progress)]
+    return [c[0] for c in generate_choices(config, prompts, seeds, temperature, top_p,
+                                           max_new_tokens, stop, progress)]
 
 
 def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]],
                      seeds: list[int], temperature: float, top_p: float, max_new_tokens: int,
                      stop: list[str] | None = None, progress=None,
                      extra: dict | None = None, client: ApiClient | None = None,
-                     on_result: Callable[[int, tuple[str, str | None]], None] | None = None,
-                     ) -> list[tuple[str, str | None]]:
-    """(text, finish_reason) per prompt, in input order; a prompt may be token ids on the
+                     on_result: Callable[[int, tuple], None] | None = None,
+                     ) -> list[tuple[str, str | None, tuple]]:
+    """(text, finish_reason, (prompt tokens, completion tokens)) per prompt, in input order; a prompt may be token ids on the
     completion endpoint. Sends NEUTRAL and `extra` with every request. `client` (open_client)
     keeps connections and rate limits across calls; without it one is opened for this call.
     on_result(index, choice) is called in this thread as each request finishes, so a caller can
@@ -154,7 +162,7 @@ def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]]
     if stop:
         common["stop"] = list(stop)
 
-    def one(prompt: str | list[int], seed: int) -> tuple[str, str | None]:
+    def one(prompt: str | list[int], seed: int) -> tuple:
         if config.endpoint == "chat":
             body = {**common, "messages": [{"role": "user", "content": prompt}], "seed": seed}
         else:
@@ -166,7 +174,7 @@ def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]]
             cancel.set()  # here, before this worker picks up the next prompt
             raise
 
-    results: list[tuple[str, str | None] | None] = [None] * len(prompts)
+    results: list[tuple | None] = [None] * len(prompts)
     cancel = threading.Event()
     pool = ThreadPoolExecutor(max_workers=config.max_concurrency)
     futures = {}
@@ -235,15 +243,20 @@ class OpenAIBackend(Backend):
         prompts = [prompt_token_ids(self.tok, r.text) if self.tok else r.text for r in requests]
         stop = self.cleaning.stop_strings
 
+        def one(choice) -> Completion:
+            text, reason, (prompt_tokens, output_tokens) = choice
+            return completion(text, reason == "length", self.cleaning, prompt_tokens,
+                              output_tokens)
+
         def done(i, choice):
             if on_result is not None:
-                on_result(i, completion(choice[0], choice[1] == "length", self.cleaning))
+                on_result(i, one(choice))
 
         choices = generate_choices(self.config, prompts, [r.seed for r in requests],
                                    decoding.temperature, decoding.top_p, max_new_tokens,
                                    stop=stop, extra=self.extra, client=self.client,
                                    on_result=done)
-        return [completion(text, reason == "length", self.cleaning) for text, reason in choices]
+        return [one(c) for c in choices]
 
 
 def config_of(api, endpoint: str) -> OpenAIBackendConfig:

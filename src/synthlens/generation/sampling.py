@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import CleaningSpec, DecodingSpec
 from .prompts import clean_output, prompt_token_ids
@@ -178,10 +178,15 @@ class Completion:
     text: str          # cleaned (prompts.clean_output)
     raw: str           # decoded continuation, cut before a stop string, otherwise uncleaned
     cut_off: bool      # stopped by max_new_tokens, not by EOS or a stop string
+    # what the request used, for the per-cell ledger (None: the backend cannot tell); not part
+    # of the sample, so two completions with the same text compare equal
+    prompt_tokens: int | None = field(default=None, compare=False)
+    output_tokens: int | None = field(default=None, compare=False)
 
 
-def completion(raw: str, cut_off: bool, rules: CleaningSpec) -> Completion:
-    return Completion(clean_output(raw, rules), raw, cut_off)
+def completion(raw: str, cut_off: bool, rules: CleaningSpec, prompt_tokens: int | None = None,
+               output_tokens: int | None = None) -> Completion:
+    return Completion(clean_output(raw, rules), raw, cut_off, prompt_tokens, output_tokens)
 
 
 def cut_at_stop(text: str, stop_strings: list[str]) -> tuple[str, bool]:
@@ -209,12 +214,52 @@ def warpers(decoding: DecodingSpec) -> list:
     return out
 
 
-def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
+def _tokens_until_end(ids: list[int], tok, eos: list[int], rules: CleaningSpec) -> int:
+    """The new tokens a row of generate() (static path) computed, as decode_loop returns them:
+    through its first EOS, or through the token that completed a stop string; generate()
+    pads a finished row to the batch's end."""
+    for i, token in enumerate(ids):
+        if token in eos or (rules.stop_strings and any(
+                s in tok.decode(ids[:i + 1], skip_special_tokens=True)
+                for s in rules.stop_strings)):
+            return i + 1
+    return len(ids)
+
+
+def per_row_pick(decodings: list[DecodingSpec], keys):
+    """pick(logits, rows, step) for a batch whose rows have decodings of their own (the CPU
+    loop batches several datasets of a model together): each row is drawn exactly as a batch
+    of its decoding alone draws it, temperature divided in float32 as TemperatureLogitsWarper
+    divides, top-p (TopP) only on rows below 1, greedy rows by argmax."""
+    import torch
+
+    device = keys.device
+    temps = torch.tensor([d.temperature for d in decodings], dtype=torch.float32, device=device)
+    top_ps = [d.top_p for d in decodings]
+
+    def pick(logits, rows, step):
+        out = logits.argmax(-1)
+        sampled = (temps[rows] > 0).nonzero().squeeze(-1)
+        if len(sampled):
+            scores = logits[sampled] / temps[rows[sampled], None]
+            for p in sorted({top_ps[r] for r in rows[sampled].tolist()} - {1.0}):
+                if p < 1.0:  # each nucleus size on its own rows, as TopP(p) alone would
+                    at = torch.tensor([top_ps[r] == p for r in rows[sampled].tolist()],
+                                      device=device).nonzero().squeeze(-1)
+                    scores[at] = TopP(p)(None, scores[at])
+            out[sampled] = draw(scores, keys[rows[sampled]], step)
+        return out
+
+    return pick
+
+
+def sample(model, tok, requests: list[Request], decoding: DecodingSpec | list[DecodingSpec],
            max_new_tokens: int, rules: CleaningSpec | None = None,
            cache: str = "dynamic") -> list[Completion]:
     """One completion per request, in order. The model sees prompts.prompt_token_ids (left
     padded); it stops at EOS (model's and tokenizer's) and at rules.stop_strings. Temperature
-    0 is greedy search.
+    0 is greedy search. decoding: one for the batch, or (dynamic cache) one per request:
+    per_row_pick draws every row as its decoding's own batch would.
 
     cache: "dynamic" (the CPU path): decode_loop.decode, one prefill per distinct prompt and a
     transformers DynamicCache from which a row leaves the step it ends. "static" (the GPU
@@ -243,15 +288,24 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
     eos = model.generation_config.eos_token_id or []
     eos = list(eos) if isinstance(eos, (list, tuple)) else [eos]
     seeds = [r.seed for r in requests]
-    sampled = decoding.temperature > 0
+    mixed = isinstance(decoding, (list, tuple))
+    if mixed and all(d == decoding[0] for d in decoding):
+        decoding, mixed = decoding[0], False
+    if mixed and (cache != "dynamic" or len(decoding) != len(requests)):
+        raise ValueError("one decoding per request needs the dynamic cache and a decoding "
+                         "for every request")
+    sampled = mixed or decoding.temperature > 0
     with torch.inference_mode():
         if cache == "dynamic":
-            chain = LogitsProcessorList(warpers(decoding))
             keys = row_keys(torch.tensor(seeds, device=device))
+            if mixed:
+                pick = per_row_pick(list(decoding), keys)
+            else:
+                chain = LogitsProcessorList(warpers(decoding))
 
-            def pick(logits, rows, step):
-                scores = chain(None, logits)
-                return draw(scores, keys[rows], step) if sampled else scores.argmax(-1)
+                def pick(logits, rows, step):
+                    scores = chain(None, logits)
+                    return draw(scores, keys[rows], step) if sampled else scores.argmax(-1)
 
             new = decode(model, tok, batch["input_ids"], batch["attention_mask"], pick,
                          max_new_tokens, eos, list(rules.stop_strings))
@@ -273,8 +327,9 @@ def sample(model, tok, requests: list[Request], decoding: DecodingSpec,
     # a row that stopped early ends in EOS, or (generate()) in padding once a stop string ended it
     finished = set(eos) | {tok.pad_token_id}
     done = []
-    for ids in new:
+    for ids, prompt in zip(new, batch["attention_mask"].sum(-1).tolist()):
         raw, stopped = cut_at_stop(tok.decode(ids, skip_special_tokens=True), rules.stop_strings)
         cut_off = not stopped and len(ids) == max_new_tokens and not finished & set(ids)
-        done.append(completion(raw, cut_off, rules))
+        used = len(ids) if cache == "dynamic" else _tokens_until_end(ids, tok, eos, rules)
+        done.append(completion(raw, cut_off, rules, int(prompt), used))
     return done

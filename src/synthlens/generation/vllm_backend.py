@@ -63,4 +63,10 @@ class VLLMBackend(Backend):
                                     use_tqdm=False)
         # vLLM leaves the stop string out of the text, as the hf backend does
         return [completion(o.outputs[0].text, o.outputs[0].finish_reason == "length",
-                           self.cleaning) for o in outputs]
+                           self.cleaning, _count(getattr(o, "prompt_token_ids", None)),
+                           _count(getattr(o.outputs[0], "token_ids", None))) for o in outputs]
+
+
+def _count(ids) -> int | None:
+    """Tokens vLLM reports (RequestOutput.prompt_token_ids, CompletionOutput.token_ids)."""
+    return None if ids is None else len(ids)

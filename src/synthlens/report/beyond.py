@@ -31,7 +31,9 @@ DIVERSITY_MEASURES = [("diversity", 1, "distinct-1"), ("distinct_2", 1, "distinc
                       ("distinct_3", 1, "distinct-3"),
                       ("compression_ratio", -1, "compression ratio (negated)"),
                       ("self_bleu", -1, "Self-BLEU (negated)"),
-                      ("diversity_per_label", 1, "per-label distinct-1 (mean)")]
+                      ("diversity_per_label", 1, "per-label distinct-1 (mean)"),
+                      ("vendi", 1, "Vendi (embeddings)"),
+                      ("cosine_diversity", 1, "cosine diversity (embeddings)")]
 MIN_N = 3
 
 

@@ -1,11 +1,13 @@
 """The report's outputs beyond the paper's five numbers (issue 9), built from this run's metrics:
 the robustness tables (rank agreement under a second classifier backbone / featurizer, and the
-claims' verdicts under each), the leakage table, the per-label table, and two heat maps (the
+claims' verdicts under each), the leakage table (with the embedding-space measures), the
+label-quality table, the per-label table, and two heat maps (the
 characteristics' correlations, the diversity measures' agreement). The pieces that work on flat
 rows are in beyond.py; this module picks the run's rows, names the files and the sections.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +28,14 @@ INTRO = {
     "Leakage": "Per dataset, the share of samples repeating R-train / R-test or an earlier "
                "sample (exactly or nearly), the two-sample AUC next to MAUVE (0.5 = real and "
                "synthetic indistinguishable) and the other diversity measures; a high R-test "
-               "share flatters faithfulness and performance.",
+               "share flatters faithfulness and performance. In the featurizer's embedding "
+               "space: Vendi and cosine diversity, the share nearer R-train than a real "
+               "holdout, semantic near duplicates; the reference_n row is real text of the "
+               "same size, the ceiling to read each value against.",
+    "Label quality": "Is low faithfulness mislabelling or another style, is high complexity "
+                     "noise or hard examples? Label issues by confident learning (cleanlab) "
+                     "beside faithfulness; the data map's easy / ambiguous / hard shares "
+                     "beside complexity.",
     "Characteristic correlations": "Spearman correlation of each pair of characteristics "
                                    "across the run's synthetic datasets (n in the title): "
                                    "|ρ| near 1 means two characteristics say the same thing.",
@@ -99,7 +108,12 @@ LEAK_COLUMNS = [("leak_exact_train", "R-train exact"), ("leak_exact_test", "R-te
                 ("self_exact", "self exact"), ("self_near", "self near"),
                 ("mauve", LABELS["mauve"]), ("two_sample_auc", "two-sample AUC"),
                 ("compression_ratio", "compression ratio"), ("self_bleu", "Self-BLEU"),
-                ("diversity", "distinct-1"), ("diversity_per_label", "per-label distinct-1")]
+                ("diversity", "distinct-1"), ("diversity_per_label", "per-label distinct-1"),
+                ("vendi", "Vendi"), ("vendi_per_label", "per-label Vendi"),
+                ("cosine_diversity", "cosine diversity"),
+                ("closer_to_train", "closer to R-train"),
+                ("near_dup_self", "semantic self near-dup."),
+                ("near_dup_test", "semantic R-test near-dup.")]
 
 
 def leakage_table(run: RunData, params: Params) -> Table:
@@ -119,6 +133,19 @@ def leakage_table(run: RunData, params: Params) -> Table:
                      "compression ratio: raw / gzip bytes (higher = more repetitive); "
                      "Self-BLEU: each sampled text against the others (higher = more alike); "
                      "per-label distinct-1: distinct-1 within each label, averaged.",
+                     "In the featurizer's embedding space (docs/measures.md): Vendi, the "
+                     "effective number of different texts (1 to n; per label: mean over "
+                     "labels); cosine diversity, 1 - the mean pairwise cosine similarity; "
+                     "closer to R-train, the share of texts nearer R-train than an equally "
+                     "sized real holdout (R-test), about 0.5 for text drawn like both; "
+                     "semantic near-dup.: the share whose nearest other text (self) or "
+                     "nearest R-test text is more similar than "
+                     f"{a.near_dup_quantile:g} of real texts' nearest neighbours "
+                     "(params analyses.near_dup_quantile).",
+                     "The reference_n row is the real-vs-real ceiling: the same measures for "
+                     "real R-train texts of the synthetic size that the other side does not "
+                     "hold (two-sample AUC: against R-train; closer to R-train: outside its "
+                     "side) — read each dataset's value against it, not against 0.5 or 0.",
                      f"leakage: '{FLAG}' at an R-test share ≥ {a.leak_flag:g} "
                      "(params analyses.leak_flag). — where the metrics file has no value."])
     for r in sorted(run.rows, key=_key(params)):
@@ -128,22 +155,61 @@ def leakage_table(run: RunData, params: Params) -> Table:
     return t
 
 
+# ---------------------------------------------------------------- label quality
+def label_quality_table(run: RunData, params: Params) -> Table:
+    """Faithfulness beside the label-issue rate, complexity beside the data map's regions, per
+    dataset; the reference_n row is real text of the synthetic size (the ceiling)."""
+    keys = ["faithfulness", "label_issue_rate", "complexity", "map_easy", "map_ambiguous",
+            "map_hard", "map_confidence", "map_variability"]
+    t = Table("table_label_quality", "Mislabelled or restyled? Label issues beside "
+              "faithfulness, the data map beside complexity",
+              ["domain", "model", "decoding", "faithfulness", "label issues", "complexity",
+               "easy", "ambiguous", "hard", "confidence", "variability"],
+              keys=["domain", "model", "decoding"] + keys,
+              notes=["label issues: share of samples whose label cleanlab's confident learning "
+                     "flags, from out-of-sample (cross-validated) probabilities of a TF-IDF "
+                     "classifier trained on the dataset itself; low faithfulness with few "
+                     "label issues reads as text written in another style than R-train, with "
+                     "many as mislabelled samples.",
+                     "easy / ambiguous / hard: data-map regions (dataset cartography) from a "
+                     "softmax head trained for "
+                     f"{params.analyses.data_map_epochs} epochs on the featurizer's "
+                     "embeddings: ambiguous at a variability of the own-label probability "
+                     "over epochs ≥ 0.2, else easy at a mean (confidence) ≥ 0.5, else hard. "
+                     "High complexity with many hard samples reads as noise, with many "
+                     "ambiguous ones as hard examples.",
+                     "The reference_n row: real R-train text of the synthetic size."],
+              empty_note="no metrics file of this run has label-quality numbers (written by "
+                         "evaluate with params analyses)")
+    for r in sorted(run.rows, key=_key(params)):
+        if r["kind"] not in ("synthetic", "reference_sized", "template", "mixture"):
+            continue
+        values = [r.get(k, float("nan")) for k in keys]
+        if all(isinstance(v, float) and math.isnan(v) for v in values[1:2] + values[3:6]):
+            continue
+        t.rows.append([r["domain"], r["model"], r["decoding"]] + values)
+    return t
+
+
 # ---------------------------------------------------------------- per label
 def per_label_table(run: RunData, params: Params) -> Table:
     t = Table("table_per_label", "Faithfulness per label and what the reference classifier "
               "took each label's samples for",
-              ["domain", "model", "decoding", "label asked for", "faithfulness", "samples",
-               "classified as"],
-              keys=["domain", "model", "decoding", "label", "faithfulness", "samples",
+              ["domain", "model", "decoding", "label asked for", "faithfulness", "Vendi",
+               "samples", "classified as"],
+              keys=["domain", "model", "decoding", "label", "faithfulness", "vendi", "samples",
                     "classified_as"],
               notes=["One row per dataset and label asked for. faithfulness: share of that "
                      "label's samples the reference (R-train) classifier assigns to it; "
-                     "classified as: the confusion-matrix row, predicted label: count."],
+                     "classified as: the confusion-matrix row, predicted label: count. "
+                     "Vendi: the effective number of different texts among that label's "
+                     "samples (embedding space; table_leakage)."],
               empty_note="no metrics file of this run has per-label faithfulness or a "
                          "confusion matrix (written by evaluate with params analyses)")
     without = []
     for r in sorted(run.synthetic(), key=_key(params)):
         faith, confusion = run.nested(r, "faithfulness_by_label"), run.nested(r, "confusion")
+        vendi = run.nested(r, "vendi_by_label")  # keyed by the label's index
         if not faith and not confusion:
             without.append(f"{r['domain']}/{r['model']}/{r['decoding']}")
             continue
@@ -154,8 +220,10 @@ def per_label_table(run: RunData, params: Params) -> Table:
             row = confusion.get(label) or {}
             counts = {k: v for k, v in row.items() if isinstance(v, (int, float))}
             f = faith.get(label)
+            v = vendi.get(str(order.index(label))) if label in order else None
             t.rows.append([r["domain"], r["model"], r["decoding"], label,
                            float(f) if isinstance(f, (int, float)) else float("nan"),
+                           float(v) if isinstance(v, (int, float)) else float("nan"),
                            int(sum(counts.values())) if counts else float("nan"),
                            " · ".join(f"{k}: {int(v)}" for k, v in counts.items()) or "—"])
     if without and t.rows:
@@ -169,6 +237,7 @@ def build_all(run: RunData, params: Params) -> list[tuple[str, Table]]:
     """(section of index.html, table) for every table of this module."""
     return ([("Robustness", t) for t in robustness_tables(run, params)] +
             [("Leakage", leakage_table(run, params)),
+             ("Label quality", label_quality_table(run, params)),
              ("Per label", per_label_table(run, params))])
 
 

@@ -21,7 +21,7 @@ from .tabular import Table, to_html
 E = html.escape
 SECTIONS = ["Claims", "Figure 2", "Table 2", "Figures 5 and 6", "Appendix D", "Table 5",
             "Table 9", "Few-shot vs zero-shot", "Correlations", *BEYOND_INTRO, *GRID_INTRO,
-            "Provenance", "Files"]
+            "Cost", "Provenance", "Files"]
 INTRO = {
     "Figure 2": "Trade-offs over temperature, mean over domains: one curve per model (solid: "
                 "vanilla, dashed: instruct, dotted: few-shot), top-p points as open squares, "
@@ -33,6 +33,8 @@ INTRO = {
                "member model.",
     **BEYOND_INTRO,
     **GRID_INTRO,
+    "Cost": "What generating each dataset took: prompt and output tokens, seconds, the device, "
+            "and the money where params give an API model's prices (data/ledger/).",
     "Figures 5 and 6": "The same trade-offs per domain, and the per-domain numbers with "
                        "their bootstrap intervals [low, high].",
     "Appendix D": "The trade-offs over model size instead of temperature: one curve per model "

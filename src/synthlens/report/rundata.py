@@ -7,7 +7,8 @@ grid never leak into a table: its cells (kind "synthetic"), the reference rows, 
 beyond the grid that params declare for it (issue 10): template variants (kind "template",
 params `templates`) and mixtures (kind "mixture", params `mixtures`). Claims and the means of
 Table 2's grid rows see kind "synthetic" only. The generators' contamination probes
-(data/probe/<model>.json) are read too, when there.
+(data/probe/<model>.json) and generation ledgers (data/ledger/<model>.json) are read too, when
+there.
 """
 from __future__ import annotations
 
@@ -36,11 +37,18 @@ SECOND_COLUMNS = ["faithfulness_2", "faithfulness_2_std", "complexity_2", "compl
                   "classifier_accuracy_2"]
 ANALYSIS_COLUMNS = ["leak_exact_train", "leak_exact_test", "leak_near_train", "leak_near_test",
                     "self_exact", "self_near", "two_sample_auc", "compression_ratio",
-                    "self_bleu", "diversity_per_label", "refused_fraction", "cut_off_fraction"]
+                    "self_bleu", "diversity_per_label", "refused_fraction", "cut_off_fraction",
+                    # the embedding-space measures (metrics/embedding_space.py)
+                    "vendi", "vendi_per_label", "cosine_diversity", "closer_to_train",
+                    "near_dup_self", "near_dup_test",
+                    # label quality (metrics/label_quality.py)
+                    "label_issue_rate", "map_easy", "map_ambiguous", "map_hard",
+                    "map_confidence", "map_variability"]
 CI_COLUMNS = [k for c in CHARACTERISTICS for k in (f"{c}_ci_low", f"{c}_ci_high")]
 # human labels (issue 10): pooled over the labelled domains in a mean, not NaN-strict
 HUMAN_COLUMNS = ["label_accuracy", "classifier_agreement", "n_human_labels"]
-NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label",
+NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label", "vendi_by_label",
+          "data_map",
           "learning_curve")  # read via RunData.raw
 COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
             "size_b"] +
@@ -75,6 +83,7 @@ class RunData:
     # template variants and mixtures params declare but that have no metrics file
     missing_beyond: list[str] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)  # model -> data/probe/<model>.json
+    ledgers: dict[str, dict] = field(default_factory=dict)  # model -> data/ledger/<model>.json
 
     def nested(self, row: dict, key: str) -> dict:
         """A nested dict of the row's metrics file (e.g. confusion); {} when absent."""
@@ -108,22 +117,23 @@ def _beyond_grid_paths(params: Params, metrics_dir: Path) -> list[Path]:
                     for d in params.grid.domains]
 
 
-def load_probes(params: Params, probe_dir: Path) -> dict[str, dict]:
-    """{model: {domain: {zero_shot_accuracy, majority_share, n}}} of the grid's models that
-    have a probe file; a file that cannot be read is left out with a warning (optional)."""
-    probes = {}
+def load_per_model(params: Params, directory: Path, what: str) -> dict[str, dict]:
+    """{model: {key: entry}} of the grid's models that have <directory>/<model>.json (the
+    contamination probes, data/probe; the generation ledgers, data/ledger); a file that cannot
+    be read is left out with a warning (both are optional)."""
+    out = {}
     for model in params.grid.models:
-        path = probe_dir / f"{model}.json"
+        path = directory / f"{model}.json"
         if not path.is_file():
             continue
         try:
-            probe = json.loads(path.read_text())
+            data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            log.warning("report: unreadable probe file %s (%s), left out", path, e)
+            log.warning("report: unreadable %s file %s (%s), left out", what, path, e)
             continue
-        if isinstance(probe, dict):
-            probes[model] = {d: v for d, v in probe.items() if isinstance(v, dict)}
-    return probes
+        if isinstance(data, dict):
+            out[model] = {k: v for k, v in data.items() if isinstance(v, dict)}
+    return out
 
 
 def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
@@ -161,10 +171,12 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
         rows.append(flatten(m, params, path))
         provenance.append((rel, m.get("provenance")))
         raw[rows[-1]["path"]] = m
-    probes = load_probes(params, Path(probe_dir) if probe_dir is not None
-                         else metrics_dir.parent / "probe")
+    probes = load_per_model(params, Path(probe_dir) if probe_dir is not None
+                            else metrics_dir.parent / "probe", "probe")
+    ledgers = load_per_model(params, metrics_dir.parent / "ledger", "ledger")
     return RunData(rows, provenance, [p.relative_to(metrics_dir).as_posix() for p in missing],
-                   raw, [p.relative_to(metrics_dir).as_posix() for p in missing_beyond], probes)
+                   raw, [p.relative_to(metrics_dir).as_posix() for p in missing_beyond], probes,
+                   ledgers)
 
 
 def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:

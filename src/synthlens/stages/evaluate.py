@@ -2,7 +2,7 @@
 included, in one process that loads the featurizer and the reference classifiers once.
 
 One metrics file per dataset (data/metrics/<domain>/<model>/<decoding>.json, and
-data/metrics/<domain>/reference.json), so `dvc metrics show` lists each. A metrics file
+data/metrics/<domain>/reference.json; `make compare` reads every number). A metrics file
 records the hash of everything it was computed from (its dataset, the reference features and
 classifiers, the params it reads, and the code: CODE, hashed); a `dvc repro` after an edit
 recomputes only the files whose inputs changed, and after an edit of the metrics code all of them (dvc.yaml marks the output `persist`, so DVC leaves the others in place).
@@ -22,12 +22,13 @@ from ..device import choose, describe
 from ..layout import (features_file, human_labels_file, metrics_dir, metrics_file, mixture_file,
                       reference_classifier_dir, reference_dir, reference_metrics_file,
                       sized_reference_metrics_file, synthetic_file)
-from ..metrics import analyses, classifier, learning_curve
+from ..metrics import analyses, classifier, embedding_space, label_quality, learning_curve
 from ..metrics.characteristics import mean_std, stratified_subsample
 from ..metrics.complexity import split_scores, top_class_share
 from ..metrics.encoder import embed
 from ..metrics.human_labels import human_label_metrics
 from ..metrics.scoring import diversity_of, diversity_tokenizer, mauve_of
+from ..metrics.two_sample import two_sample_auc
 from ..provenance import code_sha256, encoder_ids, record, used_params
 from ..records import read_json, read_jsonl, read_npz, write_json
 
@@ -122,7 +123,12 @@ class Domain:
         self.test = ([r["text"] for r in test], [r["label"] for r in test])
         self._classifiers: dict[int, tuple] = {}
         self._analyses: analyses.Reference | None = None
+        self._embedding: dict | None = None
         self.scores = read_json(reference_classifier_dir(domain) / "scores.json")
+        # the R-train feature rows the distance to the closest record compares with, and the
+        # rest (real text neither side holds: the reference_n row's draw)
+        self.train_side, self.train_rest = embedding_space.holdout_sized_split(
+            len(self.features["train"]), len(self.features["test"]), params.seed)
 
     def analyses_reference(self) -> analyses.Reference:
         if self._analyses is None:
@@ -130,6 +136,20 @@ class Domain:
             test = read_jsonl(reference_dir(self.name) / "test.jsonl")
             self._analyses = analyses.reference(train, test, self.spec.labels, self.params.seed)
         return self._analyses
+
+    def embedding_reference(self) -> dict:
+        """The real side of the embedding-space measures, as embedding_space.embedding takes
+        it: R-train's holdout-sized side, R-test, and the near-duplicate thresholds calibrated
+        on the R-train pool and R-test at the synthetic datasets' size (once per domain)."""
+        if self._embedding is None:
+            train, test = self.features["train"], self.features["test"]
+            n = self.params.samples_per_label(self.name) * len(self.spec.labels)
+            limits = embedding_space.thresholds(train, test, n,
+                                                self.params.analyses.near_dup_quantile,
+                                                self.params.seed)
+            self._embedding = {"train_side": train[self.train_side], "test": test,
+                               "limits": limits, "seed": self.params.seed}
+        return self._embedding
 
     def reference_classifier(self, seed: int):
         if seed not in self._classifiers:
@@ -193,6 +213,13 @@ def evaluate_dataset(params: Params, shared: Domain, job: Job) -> dict:
             reference_features=shared.features["train"], synthetic_features=synthetic_features,
             classifier_accuracy=shared.scores["test_accuracy"],
             tokenize=diversity_tokenizer(params)))
+        written_labels = [y for t, y in zip(texts, labels) if t]
+        result.update(embedding_space.embedding(synthetic_features, written_labels,
+                                                **shared.embedding_reference()))
+        result.update(label_quality.label_quality(
+            texts, labels, synthetic_features, written_labels,
+            epochs=params.analyses.data_map_epochs, seed=params.seed,
+            folds=params.analyses.two_sample_folds))
     result.update(curve(params, shared, texts, labels))
     base = job.info.get("base_decoding")
     decoding_spec = params.decoding(base) if base else None
@@ -280,6 +307,8 @@ def evaluate_reference_sized(params: Params, shared: Domain, n: int) -> dict:
     for name, values in per_draw.items():
         result[name], result[f"{name}_std"] = mean_std(values)
     result["performance_top_class_share"] = max(per_draw["performance_top_class_share"])
+    if params.analyses.enabled:
+        result.update(real_ceiling(params, shared, train, n))
     scores = shared.scores
     result.update({
         "faithfulness": scores["test_accuracy"], "faithfulness_std": scores["test_accuracy_std"],
@@ -290,6 +319,29 @@ def evaluate_reference_sized(params: Params, shared: Domain, n: int) -> dict:
         "provenance": record(used_params(params, shared.name), encoder_ids(params),
                              describe(shared.device))})
     return result
+
+
+def real_ceiling(params: Params, shared: Domain, train: list[dict], n: int) -> dict:
+    """The real-vs-real values at the synthetic size: the embedding-space measures, the label
+    quality (label issues, data map) and the two-sample AUC of n real R-train texts that the distance-to-closest-record side does not
+    hold (a seeded draw of Domain.train_rest), against that side and R-test as every dataset
+    is measured."""
+    index = shared.features["train_index"]
+    rng = np.random.default_rng(params.seed)
+    pick = np.sort(rng.choice(shared.train_rest, min(n, len(shared.train_rest)), replace=False))
+    texts = [train[i]["text"] for i in index[pick]]
+    labels = [train[i]["label"] for i in index[pick]]
+    features = shared.features["train"][pick]
+    out = embedding_space.embedding(features, labels, **shared.embedding_reference())
+    out.update(label_quality.label_quality(texts, labels, features, labels,
+                                           epochs=params.analyses.data_map_epochs,
+                                           seed=params.seed,
+                                           folds=params.analyses.two_sample_folds))
+    out["two_sample_auc"] = two_sample_auc(
+        reference_texts=[train[i]["text"] for i in index[shared.train_side]],
+        synthetic_texts=texts, seed=params.seed,
+        folds=params.analyses.two_sample_folds)
+    return out
 
 
 def _drop_stale(domain: str, keep: set[Path]) -> None:

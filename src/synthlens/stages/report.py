@@ -15,6 +15,9 @@ grid never leak into a table. What is written (see paper_figures/README.md):
   (table_templates, figure_templates), the contamination probe (table_contamination),
   learning curves with samples worth (table_learning_curves, figure_learning_curves), human
   labels (table_human_labels); mixtures sit in Table 2 and the trade-off figures;
+- what generation cost (report/cost_table.py: table_ledger, from data/ledger/);
+- DVC's views (report/dvc_views.py): plots/ (confusion matrices, learning curves) for `dvc
+  plots show`; and data/headline.json for `dvc metrics diff` and `dvc exp show`;
 - index.html: every table and figure and the verdicts on the paper's claims (computed here
   with report.claim_checks from the same metrics, so the page is never out of date).
 
@@ -29,7 +32,8 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import DATA
-from ..report import beyond_grid, beyond_grid_figures, beyond_report, figures, html_page
+from ..report import (beyond_grid, beyond_grid_figures, beyond_report, cost_table, dvc_views,
+                      figures, html_page)
 from ..report.claim_checks import evaluate_claims
 from ..report.claim_intervals import annotate
 from ..report.manifest import Artefact, Manifest
@@ -43,7 +47,8 @@ log = logging.getLogger(__name__)
 def run(params: Params, out: str | Path = "paper_figures",
         metrics_dir: str | Path = DATA / "metrics",
         probe_dir: str | Path | None = None) -> Manifest:
-    """Write every table and figure of this run under out; returns what was written.
+    """Write every table and figure of this run under out, and the headline numbers beside
+    metrics_dir (data/headline.json, committed with the results); returns what was written.
     probe_dir: the contamination probes (default: `probe` beside metrics_dir)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +79,8 @@ def run(params: Params, out: str | Path = "paper_figures",
     for a in beyond_grid_figures.write_figures(run_data, params, out):
         add(a)
     tables = (build_all(run_data, means, params) + beyond_report.build_all(run_data, params) +
-              beyond_grid.build_all(run_data, params))
+              beyond_grid.build_all(run_data, params) +
+              [("Cost", cost_table.ledger_table(run_data, params))])
     for section, table in tables:
         for path in write_table(table, out):
             add(Artefact(path.name, section, "table", table.title))
@@ -85,6 +91,10 @@ def run(params: Params, out: str | Path = "paper_figures",
     # the verdicts are recomputed here rather than read from claims.md (stage verify): DVC
     # lets only one stage write a file, and this way the page always matches the tables
     claims = annotate(evaluate_claims(run_data, params), run_data, params)
+    for folder in sorted({p.parent for p in dvc_views.write_plot_data(run_data, out)}):
+        add(Artefact(f"{folder.relative_to(out).as_posix()}/", "DVC views", "data",
+                     f"one CSV per dataset for `dvc plots show` ({folder.name})"))
+    dvc_views.write_headline(run_data, claims, Path(metrics_dir).parent / dvc_views.HEADLINE)
     html_page.write(out / "index.html", manifest, tables, claims, run_data, params)
     add(Artefact("index.html", "index", "text", "Everything above on one page"))
     empty = manifest.no_data()

@@ -6,8 +6,8 @@ the estimate has (estimate.GROUPS order)."""
 from __future__ import annotations
 
 from ..config import Params
-from .estimate import (GROUPS, Item, budget_check, cpu_hours, estimate, hours_by_group,
-                       total_hours)
+from .estimate import (GROUPS, Item, budget_check, cpu_hours, estimate, generation_cells,
+                       hours_by_group, total_hours)
 from .estimate_sizes import evaluated_datasets
 
 
@@ -21,6 +21,30 @@ def print_group(group: str, items: list[Item]) -> None:
     print(f"\n{group} ({sum(i.seconds for i in mine) / 3600:.2f} h)")
     for i in mine:
         print(f"  {i.name:<{width}}  {_hours(i.seconds)} h  {i.detail}")
+
+
+def print_costs(params: Params) -> None:
+    """The ledger's money, estimated: each API model's requests at its prices, with every
+    sample taking its full max_new_tokens (an upper bound), next to its api.max_cost_usd."""
+    from ..generation.ledger import Prices
+
+    cells = generation_cells(params)
+    lines, total = [], 0.0
+    for model in params.grid.models:
+        api = params.model(model).api
+        if api is None:
+            continue
+        mine = [c for c in cells if c["model"] == model]
+        prices = Prices(api.prompt_price_per_million, api.output_price_per_million)
+        cost = prices.cost(sum(c["prompt_tokens"] for c in mine),
+                           sum(c["output_tokens"] for c in mine))
+        cap = f"; cap api.max_cost_usd ${api.max_cost_usd:,.2f}" if api.max_cost_usd else ""
+        lines.append(f"  {model}: " + (f"at most ${cost:,.2f}{cap}" if cost is not None else
+                                        "no prices in params (api.*_price_per_million)"))
+        total += cost or 0.0
+    if lines:
+        print("\nAPI cost (every sample at its full max_new_tokens: an upper bound)")
+        print("\n".join(lines) + f"\n  total: at most ${total:,.2f}")
 
 
 def run(params: Params) -> list[Item]:
@@ -52,6 +76,7 @@ def run(params: Params) -> list[Item]:
         print("(assumed): the dry run reads no data; a hub or local domain without max_train or "
               "max_test counts dry_run.unknown_train_rows / unknown_test_rows rows (fewer is "
               "faster).")
+    print_costs(params)
     limit, fits = budget_check(params.profile, total)
     if limit is None:
         print(f"Budget: profile {params.profile} has none (it is not a GPU profile).")
