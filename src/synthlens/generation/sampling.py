@@ -217,13 +217,22 @@ def warpers(decoding: DecodingSpec) -> list:
 def _tokens_until_end(ids: list[int], tok, eos: list[int], rules: CleaningSpec) -> int:
     """The new tokens a row of generate() (static path) computed, as decode_loop returns them:
     through its first EOS, or through the token that completed a stop string; generate()
-    pads a finished row to the batch's end."""
-    for i, token in enumerate(ids):
-        if token in eos or (rules.stop_strings and any(
-                s in tok.decode(ids[:i + 1], skip_special_tokens=True)
-                for s in rules.stop_strings)):
-            return i + 1
-    return len(ids)
+    pads a finished row to the batch's end. A stop string, once in the decoded prefix, stays
+    in every longer one, so the token that completed it is found by bisection (a few decodes
+    a row, not one per token)."""
+    end = next((i + 1 for i, token in enumerate(ids) if token in eos), len(ids))
+
+    def stopped(k: int) -> bool:
+        text = tok.decode(ids[:k], skip_special_tokens=True)
+        return any(s in text for s in rules.stop_strings)
+
+    if not rules.stop_strings or not stopped(end):
+        return end
+    low, high = 1, end  # the smallest k with stopped(k) lies in [low, high]
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (low, mid) if stopped(mid) else (mid + 1, high)
+    return low
 
 
 def per_row_pick(decodings: list[DecodingSpec], keys):

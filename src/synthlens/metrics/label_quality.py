@@ -28,12 +28,9 @@ def label_issues(texts: Sequence[str], labels: Sequence[int], seed: int,
     TF-IDF + logistic-regression probabilities; all False with fewer than two labels or
     fewer samples of a label than folds allow (each fold needs every label)."""
     from cleanlab.filter import find_label_issues
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
 
-    from .second_opinion import TOKEN_PATTERN
+    from .second_opinion import tfidf_logistic
 
     y = np.asarray(labels)
     classes, counts = np.unique(y, return_counts=True)
@@ -42,10 +39,7 @@ def label_issues(texts: Sequence[str], labels: Sequence[int], seed: int,
         return np.zeros(len(y), dtype=bool)
     # cleanlab wants labels 0..K-1 with every class present: relabel to the present classes
     dense = np.searchsorted(classes, y)
-    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-                                         token_pattern=TOKEN_PATTERN),
-                         LogisticRegression(max_iter=2000, random_state=seed))
-    probs = cross_val_predict(pipe, list(texts), dense, method="predict_proba",
+    probs = cross_val_predict(tfidf_logistic(seed), list(texts), dense, method="predict_proba",
                               cv=StratifiedKFold(k, shuffle=True, random_state=seed))
     return np.asarray(find_label_issues(labels=dense, pred_probs=probs), dtype=bool)
 

@@ -19,6 +19,18 @@ from .characteristics import label_accuracy, mean_std, stratified_split
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 
+def tfidf_logistic(seed: int, c: float = 1.0):
+    """An unfitted TF-IDF word 1-2-gram + logistic-regression pipeline (sklearn), as the
+    two-sample test and the label-issue search cross-validate it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=TOKEN_PATTERN),
+        LogisticRegression(C=c, max_iter=2000, random_state=seed))
+
+
 @dataclass
 class TfidfClassifier:
     """A fitted TF-IDF + logistic-regression pipeline (or a majority-class stand-in when the

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .second_opinion import TOKEN_PATTERN
+from .second_opinion import tfidf_logistic
 
 
 def two_sample_auc(*, reference_texts: Sequence[str], synthetic_texts: Sequence[str],
@@ -20,11 +20,8 @@ def two_sample_auc(*, reference_texts: Sequence[str], synthetic_texts: Sequence[
     the same. Folds shrink to the per-class count when that is smaller; NaN when either side
     has fewer than 2 texts.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
 
     rng = np.random.default_rng(seed)
     real, synth = list(reference_texts), list(synthetic_texts)
@@ -35,9 +32,7 @@ def two_sample_auc(*, reference_texts: Sequence[str], synthetic_texts: Sequence[
     synth = [synth[i] for i in sorted(rng.choice(len(synth), m, replace=False))]
     texts = real + synth
     y = np.r_[np.zeros(m, dtype=int), np.ones(m, dtype=int)]
-    pipe = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=TOKEN_PATTERN),
-        LogisticRegression(C=c, max_iter=2000, random_state=seed))
+    pipe = tfidf_logistic(seed, c)
     cv = StratifiedKFold(n_splits=min(folds, m), shuffle=True, random_state=seed)
     try:
         scores = cross_val_predict(pipe, texts, y, cv=cv, method="predict_proba")[:, 1]

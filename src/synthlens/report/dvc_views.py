@@ -16,13 +16,12 @@ characteristic.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections import Counter
 from pathlib import Path
 
-from .rundata import CHARACTERISTICS, RunData
+from .rundata import CHARACTERISTICS, RunData, write_csv
 
 PLOTS = "plots"
 HEADLINE = "headline.json"
@@ -34,10 +33,7 @@ def _name(row: dict) -> str:
 
 def _write_rows(path: Path, header: list[str], rows: list[list]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
+    write_csv([dict(zip(header, r)) for r in rows], path, header)
 
 
 def write_plot_data(run: RunData, out: Path) -> list[Path]:
