@@ -6,8 +6,8 @@ import time
 import pytest
 
 from synthlens.generation.api_client import RetryPolicy, retry_after_s
-from synthlens.generation.openai_backend import (BackendError, OpenAIBackendConfig, generate,
-                                                 open_client)
+from synthlens.generation.openai_backend import (BackendError, OpenAIBackendConfig,
+                                                 generate_choices, open_client)
 from synthlens.generation.ratelimit import RateLimiter, parse_duration
 
 from fake_api import KEY_ENV, FakeAPI, api  # noqa: F401  (api: a fixture)
@@ -20,7 +20,9 @@ def config(api, **kw):
 
 
 def run(cfg, prompts, **kw):
-    return generate(cfg, prompts, [7 + i for i in range(len(prompts))], 1.0, 1.0, 8, **kw)
+    """The completion texts, in input order."""
+    return [c[0] for c in generate_choices(cfg, prompts, [7 + i for i in range(len(prompts))],
+                                           1.0, 1.0, 8, **kw)]
 
 
 def expected(prompts):
@@ -36,8 +38,6 @@ def test_connections_are_reused_across_requests(api):
 
 def test_one_client_serves_several_batches_on_the_same_connection(api):
     cfg = config(api, max_concurrency=1)
-    from synthlens.generation.openai_backend import generate_choices
-
     with open_client(cfg) as client:
         for batch in (["a", "b"], ["c", "d"]):
             generate_choices(cfg, batch, [1, 2], 1.0, 1.0, 8, client=client)

@@ -134,7 +134,7 @@ def scratch(tmp_path, monkeypatch):
 
 def register(monkeypatch, cls) -> None:
     """cls in the registry under the name gpt2-mini's params give (hf): params only accept the
-    names of ModelSpec.backend's Literal, so a new name would also need config.py's edit."""
+    names of ModelSpec.backend's Literal, so a new name would also need config/models.py's edit."""
     monkeypatch.setitem(backends.BACKENDS, "hf", cls)
 
 

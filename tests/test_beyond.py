@@ -1,13 +1,13 @@
-"""Report pieces beyond the paper's five numbers, on flat rows whose answers are known."""
-import csv
-import io
+"""Report pieces beyond the paper's five numbers (report/tables/robustness.py,
+report/figures/heatmaps.py), on flat rows whose answers are known."""
 import math
 
 import numpy as np
 import pytest
 
-from synthlens.report import beyond
-from synthlens.report.tabular import to_csv, to_markdown
+from synthlens.report.figures import heatmaps
+from synthlens.report.tables import robustness
+from synthlens.report.tabular import to_markdown
 
 NAN = float("nan")
 
@@ -33,7 +33,7 @@ def rows(n=6):
 
 
 def test_robustness_ranks_agree_disagree_or_cannot_tell():
-    by = {r["characteristic"]: r for r in beyond.robustness(rows())}
+    by = {r["characteristic"]: r for r in robustness.robustness(rows())}
     assert by["faithfulness"]["spearman"] == pytest.approx(1.0)  # the reference row is ignored
     assert by["mauve"]["spearman"] == pytest.approx(1.0)
     assert by["complexity"]["spearman"] == pytest.approx(-1.0)
@@ -42,16 +42,19 @@ def test_robustness_ranks_agree_disagree_or_cannot_tell():
     few = rows(6)
     for r in few[2:6]:
         r["mauve_2"] = NAN
-    by = {r["characteristic"]: r for r in beyond.robustness(few)}
+    by = {r["characteristic"]: r for r in robustness.robustness(few)}
     assert by["mauve"]["n"] == 2 and math.isnan(by["mauve"]["spearman"])
-    md = to_markdown(beyond.robustness_table(rows()))
+    md = to_markdown(robustness.robustness_table(rows()))
     assert "| faithfulness | faithfulness_2 | classifier backbone | 1.000 | 6 |" in md
 
 
-def test_verdict_table_lays_out_each_claim_under_both_backbones():
-    md = beyond.verdict_table({1: "PASS", 2: "FAIL", 3: "PASS"}, {1: "PASS", 2: "PASS", 4: "FAIL"})
-    lines = md.splitlines()
-    assert "| claim | main backbone | second backbone | same verdict |" in lines
+def test_verdicts_table_lays_out_each_claim_under_both_backbones():
+    t = robustness.verdicts_table({1: "PASS", 2: "FAIL", 3: "PASS"},
+                                  {1: "PASS", 2: "PASS", 4: "FAIL"})
+    assert t.name == "table_robustness_verdicts"
+    lines = to_markdown(t).splitlines()
+    assert ("| claim | main backbone + featurizer | second backbone + featurizer | same verdict |"
+            in lines)
     assert "| 1 | PASS | PASS | yes |" in lines and "| 2 | FAIL | PASS | no |" in lines
     assert "| 3 | PASS | — | — |" in lines and "| 4 | — | FAIL | — |" in lines
     assert lines.index("| 3 | PASS | — | — |") < lines.index("| 4 | — | FAIL | — |")
@@ -59,7 +62,7 @@ def test_verdict_table_lays_out_each_claim_under_both_backbones():
 
 def test_correlation_heat_map_has_the_known_matrix_and_both_files(tmp_path):
     path = tmp_path / "corr.png"
-    m = beyond.correlation_figure(rows(), path)
+    m = heatmaps.correlation_figure(rows(), path)
     assert m.n == 6 and m.message is None
     idx = {name: i for i, name in enumerate(m.names)}
     div, mauve, faith = idx["diversity"], idx["conformity (MAUVE)"], idx["faithfulness"]
@@ -70,28 +73,17 @@ def test_correlation_heat_map_has_the_known_matrix_and_both_files(tmp_path):
 
 
 def test_too_few_datasets_draw_a_no_data_figure(tmp_path):
-    m = beyond.correlation_figure(rows(2), tmp_path / "c.png")
+    m = heatmaps.correlation_figure(rows(2), tmp_path / "c.png")
     assert m.n == 2 and "at least 3" in m.message
     assert (tmp_path / "c.png").is_file() and (tmp_path / "c.pdf").is_file()
-    m = beyond.diversity_ranking_figure([], tmp_path / "d.png")
+    m = heatmaps.diversity_ranking_figure([], tmp_path / "d.png")
     assert m.message.startswith("no data") and (tmp_path / "d.pdf").is_file()
 
 
 def test_diversity_ranking_turns_every_measure_to_higher_is_more_varied(tmp_path):
-    m = beyond.diversity_ranking_figure(rows(), tmp_path / "div.png")
+    m = heatmaps.diversity_ranking_figure(rows(), tmp_path / "div.png")
     # self_bleu and the per-label mean have no value anywhere: left out
     assert m.names == ["distinct-1", "distinct-2", "compression ratio (negated)"]
     assert np.allclose(m.values, 1.0)  # compression 2 - x, negated, ranks like x
     assert (tmp_path / "div.pdf").is_file()
 
-
-def test_per_dataset_table_keeps_the_columns_with_values():
-    t = beyond.extras_table(rows(3))
-    assert t.columns[:4] == ["model", "domain", "decoding", "kind"]
-    assert "leak_exact_test" in t.columns and "leak_near_train" not in t.columns
-    assert "no value in this run: " in t.notes[-1] and "leak_near_train" in t.notes[-1]
-    table = list(csv.DictReader(io.StringIO(to_csv(t))))
-    assert [r["model"] for r in table] == ["m0", "m1", "m2", "reference"]
-    assert float(table[2]["leak_exact_test"]) == pytest.approx(0.2)
-    assert float(table[0]["faithfulness_ci_low"]) == pytest.approx(0.65)
-    assert table[3]["two_sample_auc"] == ""  # NaN for the reference

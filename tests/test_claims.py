@@ -57,7 +57,7 @@ def write(metrics: Path, params: Params, table: dict, hw: dict | float,
             m.update(temperature=d.temperature, top_p=d.top_p, n_samples=128,
                      info={"model": model, "domain": domain, "decoding": dec,
                            "kind": "synthetic", "family": params.models[model].family})
-            path = metrics / domain / model / f"{dec}.json"
+            path = metrics / model / domain / f"{dec}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(m))
 

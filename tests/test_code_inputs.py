@@ -7,7 +7,7 @@ import yaml
 
 from conftest import ROOT
 from synthlens import provenance
-from synthlens.stages import evaluate, generate
+from synthlens.stages import evaluate, evaluate_mixtures, evaluate_reference, generate
 
 
 def _code_deps(stage: str) -> set[str]:
@@ -18,6 +18,8 @@ def _code_deps(stage: str) -> set[str]:
 def test_keys_hash_exactly_the_code_dvc_tracks_for_the_stage():
     assert set(generate.CODE) == _code_deps("generate")
     assert set(evaluate.CODE) == _code_deps("evaluate")
+    assert set(evaluate_reference.CODE) == _code_deps("evaluate_reference")
+    assert set(evaluate_mixtures.CODE) == _code_deps("evaluate_mixtures")
 
 
 def test_code_hash_follows_path_and_content(tmp_path, monkeypatch):

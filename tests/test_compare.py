@@ -10,7 +10,7 @@ from synthlens.report.compare import allowed, compare_results, format_report
 
 TOL = {"absolute": 0.005, "relative": 0.05, "keys": {"mauve": {"absolute": 0.02,
                                                               "relative": 0.0}}}
-PATH = "data/metrics/reviews/gpt2-mini/t1_0.json"
+PATH = "data/metrics/gpt2-mini/reviews/t1_0.json"
 
 
 def metrics(**overrides):

@@ -119,7 +119,8 @@ def test_cli_rejects_bad_params_before_work(mini_params, write_params):
 
 def test_cli_rejects_unknown_cell_names(write_params, mini_params):
     path = write_params(mini_params)
-    result = run_cli("--params", str(path), "evaluate", "--domain", "imdb", cwd=path.parent)
+    result = run_cli("--params", str(path), "evaluate-reference", "--domain", "imdb",
+                     cwd=path.parent)
     assert result.returncode == 2
     assert "unknown domain 'imdb'" in result.stderr
     result = run_cli("--params", str(path), "generate", "--model", "gpt-5", cwd=path.parent)

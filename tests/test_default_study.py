@@ -44,5 +44,5 @@ def test_the_reference_classifier_learned_each_real_task():
     """R-train's classifier beats always answering the majority class on R-test by a wide
     margin (majority: 0.5 on SST-2's dev split, 0.25 on the stratified AG News sample)."""
     for domain, floor in (("sst2", 0.5), ("ag_news", 0.25)):
-        ref = json.loads((ROOT / "data/metrics" / domain / "reference.json").read_text())
+        ref = json.loads((ROOT / "data/metrics/reference" / domain / "reference.json").read_text())
         assert ref["performance"] > floor + 0.15, (domain, ref["performance"])

@@ -53,7 +53,7 @@ def test_table2_flags_one_class_classifiers_and_shows_the_sized_reference_row():
 
     from conftest import ROOT
     from synthlens.config import Params
-    from synthlens.report.tables import table2
+    from synthlens.report.tables.paper import table2
 
     params = Params(**yaml.safe_load((ROOT / "params.yaml").read_text()))
     model = params.grid.models[0]

@@ -1,7 +1,7 @@
 """Issue 8, "one model load per model per dvc repro", counted: generate loads a generator once
-for all its cells (and not at all when nothing changed), evaluate loads the featurizer and each
-reference classifier once for all the datasets of a domain; an edit recomputes only what it
-touches. In-process stage runs on tiny local models in a scratch directory."""
+for all its cells (and not at all when nothing changed), evaluate@<model> loads the featurizer
+and each reference classifier once for all the model's datasets of a domain, and never for
+another model's; an edit recomputes only what it touches. In-process stage runs on tiny local models in a scratch directory."""
 import random
 
 import pytest
@@ -11,7 +11,8 @@ from synthlens.config import Params
 from synthlens.layout import (generator_dir, metrics_file, reference_classifier_dir,
                               reference_dir, reference_metrics_file, synthetic_file)
 from synthlens.records import read_json, read_jsonl, write_jsonl
-from synthlens.stages import evaluate, featurize, generate, prepare, train_reference
+from synthlens.stages import (evaluate, evaluate_reference, featurize, generate, prepare,
+                              second_opinion, train_reference)
 
 from conftest import load_builtin_params
 from tiny_models import save_causal_lm, save_classifier_backbone, save_featurizer
@@ -144,12 +145,13 @@ def evaluated_domain(tmp_path, monkeypatch):
     prepare.run(params, "reviews")
     train_reference.run(params, "reviews")
     featurize.run(params, "reviews")
+    second_opinion.run(params, "reviews")
     for i, (model, decoding) in enumerate((m, c) for m in MODELS for c in DECODINGS):
         fake_dataset(model, "reviews", decoding, i)
     return params
 
 
-def test_evaluate_loads_featurizer_and_reference_classifiers_once_per_domain(
+def test_evaluate_loads_featurizer_and_reference_classifiers_once_per_model(
         evaluated_domain, monkeypatch):
     from synthlens.metrics import encoder
 
@@ -157,29 +159,35 @@ def test_evaluate_loads_featurizer_and_reference_classifiers_once_per_domain(
     encoder._load_model.cache_clear()  # featurize loaded it in this process already
     encoders = count_loads(monkeypatch, AutoModel)
     classifiers = count_loads(monkeypatch, AutoModelForSequenceClassification)
-    outputs = [metrics_file(m, "reviews", c) for m in MODELS for c in DECODINGS]
-    outputs.append(reference_metrics_file("reviews"))
+    first_model, other = MODELS
+    mine = [metrics_file(first_model, "reviews", c) for c in DECODINGS]
+    theirs = [metrics_file(other, "reviews", c) for c in DECODINGS]
 
-    done = evaluate.run(params, "reviews")
-    assert done == {"evaluated": 5, "kept": 0, "classifier_loads": 2}
+    # one model's stage: its datasets only, one featurizer load, each classifier seed once
+    done = evaluate.run(params, first_model)
+    assert done == {"evaluated": 2, "kept": 0, "classifier_loads": 2}
     assert encoders == [params.featurizer.name]
-    for seed in (0, 1):   # each reference classifier once, for all five datasets
+    for seed in (0, 1):
         assert classifiers.count(str(reference_classifier_dir("reviews") / f"seed-{seed}")) == 1
-    for out in outputs:
-        assert read_json(out)["inputs_sha256"], out
+    assert all(read_json(out)["inputs_sha256"] for out in mine)
+    assert not any(out.exists() for out in theirs)  # the other model is its own stage
+    assert not reference_metrics_file("reviews").exists()
+    assert evaluate.run(params, other)["evaluated"] == 2
+    assert evaluate_reference.run(params, "reviews")["evaluated"] == 1
+    outputs = mine + theirs + [reference_metrics_file("reviews")]
     first = snapshot(outputs)
 
     # nothing changed: nothing evaluated, nothing loaded, every file untouched
     before = (len(encoders), len(classifiers))
-    done = evaluate.run(params, "reviews")
-    assert done == {"evaluated": 0, "kept": 5, "classifier_loads": 0}
+    done = evaluate.run(params, first_model)
+    assert done == {"evaluated": 0, "kept": 2, "classifier_loads": 0}
     assert (len(encoders), len(classifiers)) == before
     assert snapshot(outputs) == first
 
     # one dataset rewritten: only its metrics file is recomputed
     fake_dataset("gpt2-mini", "reviews", "p0_9", 99)
-    done = evaluate.run(params, "reviews")
-    assert done == {"evaluated": 1, "kept": 4, "classifier_loads": 2}
+    done = evaluate.run(params, "gpt2-mini")
+    assert done == {"evaluated": 1, "kept": 1, "classifier_loads": 2}
     changed = metrics_file("gpt2-mini", "reviews", "p0_9")
     now = snapshot(outputs)
     assert now[changed][1] != first[changed][1]

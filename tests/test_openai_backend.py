@@ -9,7 +9,7 @@ import pytest
 
 from synthlens.config import DecodingSpec, Params
 from synthlens.generation.openai_backend import (BackendError, OpenAIBackend,
-                                                 OpenAIBackendConfig, generate)
+                                                 OpenAIBackendConfig, generate_choices)
 from synthlens.generation.prompts import prompt_token_ids
 from synthlens.generation.sampling import Completion, Request
 
@@ -109,9 +109,10 @@ def config(fake, **kw):
 
 
 def run(cfg, prompts, **kw):
+    """The completion texts, in input order."""
     args = dict(seeds=[100 + i for i in range(len(prompts))], temperature=0.7, top_p=0.9,
                 max_new_tokens=32)
-    return generate(cfg, prompts, **{**args, **kw})
+    return [c[0] for c in generate_choices(cfg, prompts, **{**args, **kw})]
 
 
 def test_chat_returns_texts_in_order_and_sends_decoding_params(server):
@@ -237,7 +238,7 @@ def test_bad_config_names_the_field(field, value):
 
 def test_seeds_must_match_prompts(server):
     with pytest.raises(ValueError, match="seeds"):
-        generate(config(server), ["a", "b"], [1], 0.7, 0.9, 8)
+        generate_choices(config(server), ["a", "b"], [1], 0.7, 0.9, 8)
 
 
 def test_every_request_holds_the_penalties_neutral(server):

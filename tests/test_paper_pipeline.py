@@ -53,7 +53,7 @@ def paper_run(tmp_path_factory):
 def test_every_model_of_the_grid_is_scored(paper_run):
     for model in ("tiny-llama", "tiny-falcon-instruct", "tiny-llama-fewshot", "api-chat"):
         for decoding in ("p0_9",):
-            m = json.loads((paper_run / f"data/metrics/questions/{model}/{decoding}.json")
+            m = json.loads((paper_run / f"data/metrics/{model}/questions/{decoding}.json")
                            .read_text())
             for name in ("diversity", "mauve", "faithfulness", "complexity", "performance"):
                 assert name in m
@@ -85,3 +85,26 @@ def test_records_name_their_template_and_generator(paper_run):
 def test_classifier_seeds_give_error_bars(paper_run):
     scores = json.loads((paper_run / "data/classifiers/questions/scores.json").read_text())
     assert [s["seed"] for s in scores["per_seed"]] == [0, 1]
+
+
+def test_a_failing_generator_leaves_every_other_model_scored(paper_run):
+    """Issue 16: one model's evaluation does not wait on another model's generation. The API
+    model's server is gone (the fixture closed it) and it names a new served model, so its
+    generation fails; tiny-llama's params change too. `dvc repro --keep-going` (what make reproduce runs)
+    still rescores tiny-llama and fails at the end, naming the failed stage."""
+    params = yaml.safe_load((paper_run / "params.yaml").read_text())
+    # a new served model: its datasets must be requested again, from a server that is gone
+    params["models"]["api-chat"]["api"].update(model="served-model-v2", retry_budget_s=0,
+                                               max_retries=0, timeout_s=2)
+    params["models"]["tiny-llama"]["size_b"] = 13   # scored anew (the metrics record it)
+    (paper_run / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    dvc = str(ROOT / ".venv" / "bin" / "dvc")
+    result = subprocess.run([dvc, "repro", "--keep-going"], cwd=paper_run, capture_output=True,
+                            text=True, timeout=1200)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-4000:]
+    assert "generate@api-chat" in out and "failed" in out.lower(), out[-4000:]
+    ran = [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+    assert "evaluate@tiny-llama" in ran and "evaluate@api-chat" not in ran, ran
+    m = json.loads((paper_run / "data/metrics/tiny-llama/questions/p0_9.json").read_text())
+    assert m["info"]["size_b"] == 13

@@ -87,13 +87,13 @@ def test_every_cell_and_reference_has_five_characteristics(pipeline):
                          *(root / "data/probe").glob("*.json")]}
     # the grid's cells, the template variant params.yaml declares for gpt2-mini, the reference
     # rows, and the contamination probe (the mixture's members are not all in this grid)
-    expected = {f"data/metrics/{d}/gpt2-mini/{c}.json" for d in ("reviews", "questions")
+    expected = {f"data/metrics/gpt2-mini/{d}/{c}.json" for d in ("reviews", "questions")
                 for c in ("t1_0", "p0_9", "t1_0~completion_b")}
-    expected |= {f"data/metrics/{d}/reference.json" for d in ("reviews", "questions")}
+    expected |= {f"data/metrics/reference/{d}/reference.json" for d in ("reviews", "questions")}
     # the reference row at the synthetic size: reviews 2 x 64 samples (the domain's own
     # samples_per_label), questions 3 x 6 (generate's)
-    expected |= {"data/metrics/reviews/reference_n128.json",
-                 "data/metrics/questions/reference_n18.json"}
+    expected |= {"data/metrics/reference/reviews/reference_n128.json",
+                 "data/metrics/reference/questions/reference_n18.json"}
     assert set(metrics) == expected | {"data/probe/gpt2-mini.json"}
     for domain in ("reviews", "questions"):
         assert 0 <= metrics["data/probe/gpt2-mini.json"][domain]["zero_shot_accuracy"] <= 1
@@ -147,7 +147,7 @@ def test_every_dataset_gets_a_shareable_folder_with_a_card(pipeline):
         text = (folder / "README.md").read_text()
         meta = yaml.safe_load(text.split("---\n")[1])
         assert meta["configs"][0]["data_files"] == "data.jsonl"
-        metrics = json.loads((root / "data/metrics" / domain / model / f"{name}.json").read_text())
+        metrics = json.loads((root / "data/metrics" / model / domain / f"{name}.json").read_text())
         assert f"{metrics['mauve']:.3f}" in text
 
 
@@ -207,7 +207,7 @@ def test_committed_results_are_tracked_by_git(pipeline):
     root, _ = pipeline
     tracked = git(root, "ls-files").stdout.split()
     assert "dvc.lock" in tracked
-    assert "data/metrics/reviews/gpt2-mini/t1_0.json" in tracked
+    assert "data/metrics/gpt2-mini/reviews/t1_0.json" in tracked
     # the datasets, models and features stay out of git
     assert not [t for t in tracked if t.startswith(("data/synthetic", "data/generators",
                                                     "data/features", "data/classifiers"))]
@@ -228,12 +228,14 @@ def test_readme_walkthrough_edit_one_temperature(pipeline):
     result = dvc(root, "repro")
     out = result.stdout + result.stderr
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
-    # mix reads every synthetic dataset (no model: a second), so it reruns too
-    assert ran == {"generate@gpt2-mini", "mix", "evaluate@reviews", "evaluate@questions",
-                   "cards", "report", "verify"}
+    # mix reads every synthetic dataset (no model: a second), so it reruns too; its output
+    # (no mixture is active in this grid) did not change, so evaluate_mixtures does not; the
+    # reference rows depend on no generator
+    assert ran == {"generate@gpt2-mini", "mix", "evaluate@gpt2-mini", "cards", "report",
+                   "verify"}
     # t1_0 and its template variant t1_0~completion_b, in both domains
     assert "generate gpt2-mini: 4 cells generated, 2 kept" in out
-    assert "evaluate reviews: 2 datasets evaluated, 3 kept" in out
+    assert "evaluate: 4 datasets evaluated, 2 kept" in out  # evaluate@gpt2-mini
     assert all(p.read_bytes() == body for p, body in kept.items())
     diff = json.loads(dvc(root, "metrics", "diff", "--json").stdout)
     changed = {path: values for path, values in diff.get("diff", diff).items() if values}
@@ -280,7 +282,8 @@ def test_metric_code_edit_rescores_every_metrics_file_and_keeps_the_datasets(pip
     source.write_text(source.read_text().replace(old, "return 0.5 * " + old[len("return "):]))
     result = dvc(root, "repro")
     assert not any(stage.startswith("generate") for stage in _ran(result))
-    assert {"evaluate@reviews", "evaluate@questions"} <= _ran(result)
+    assert {"evaluate@gpt2-mini", "evaluate_reference@reviews",
+            "evaluate_reference@questions"} <= _ran(result)
     for path, before in metrics.items():
         after = json.loads(path.read_text())
         assert after["inputs_sha256"] != before["inputs_sha256"], path
@@ -321,7 +324,11 @@ def test_dry_run_lists_every_stage_in_a_fresh_clone(tmp_path):
     git(tmp_path, "init", "-q")
     dvc(tmp_path, "init", "-q")
     out = dvc(tmp_path, "repro", "--dry", "--force-downstream").stdout
-    ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
+    order = [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+    ran = set(order)
     assert {"prepare@reviews", "train_generator@reviews", "generate@gpt2-mini", "mix",
-            "evaluate@questions", "report", "verify"} <= ran
+            "evaluate@gpt2-mini", "evaluate_reference@questions", "report", "verify"} <= ran
+    # the model's generation first, its evaluation after the reference side it needs
+    assert order.index("generate@gpt2-mini") < order.index("featurize@reviews") < \
+        order.index("evaluate@gpt2-mini"), order
     assert not (tmp_path / "data" / "reference").exists()

@@ -71,22 +71,22 @@ def test_tiny_profile_estimate_matches_the_hand_computation():
     # two seeds x (R-test 40 + held-out 30) texts at 100/s
     assert seconds(items, "classifier inference", "train_reference@d") == approx(1.4)
     # 3 datasets x 2 seeds x one fine-tune on 14 of 20 (3 of 10 held out per label): 2 x 2 steps
-    assert seconds(items, "fine-tuning", "evaluate@d") == approx(2.4)
+    assert seconds(items, "fine-tuning", "evaluate (d)") == approx(2.4)
     # 3 x 2 x (S 20 + held-out 6 + R-test 40) texts
-    assert seconds(items, "classifier inference", "evaluate@d") == approx(3.96)
+    assert seconds(items, "classifier inference", "evaluate (d)") == approx(3.96)
     # R: a pool of 20 R-train texts per MAUVE seed (60) + 20 R-test; every S in full: 3 x 20
     assert seconds(items, "featurization", "featurize@d") == approx(80 / 50)
-    assert seconds(items, "featurization", "evaluate@d") == approx(60 / 50)
+    assert seconds(items, "featurization", "evaluate (d)") == approx(60 / 50)
     # 20 a side: 2 s x (20/500)^2 per run; 3 datasets x 3 seeds, and 3 for the reference row,
-    # all in evaluate@d (the reference row is part of the domain's evaluate)
-    assert seconds(items, "MAUVE", "evaluate@d") == approx(12 * 2 * 0.04 ** 2)
-    assert not [i for i in items if "evaluate_reference" in i.name + i.detail]
-    # prepare, featurize, train_reference, evaluate: 1 each (one domain); 3 models
-    # x (describe_generator, generate); mix (a stage, mixtures or none); report, verify
-    assert seconds(items, "process starts", "every stage") == approx(13)
+    # all in the evaluate stages of domain d (the reference row is evaluate_reference@d)
+    assert seconds(items, "MAUVE", "evaluate (d)") == approx(12 * 2 * 0.04 ** 2)
+    # prepare, featurize, train_reference, second_opinion, evaluate_reference: 1 each (one
+    # domain); 3 models x (describe_generator, generate, evaluate); mix (a stage, mixtures or
+    # none); no evaluate_mixtures (no mixture); cards, report, verify
+    assert seconds(items, "process starts", "every stage") == approx(18)
     assert {i.group for i in items} & {"probe", "analyses", "learning curves"} == set()
     total = (1.004 + 40 / 70_000 + 0.5 + 15 + 8 + 8.8 + 1.4 + 2.4 + 3.96 + 2.8
-             + 12 * 2 * 0.04 ** 2 + 13)
+             + 12 * 2 * 0.04 ** 2 + 18)
     assert total_hours(items) == approx(total / 3600)
     assert sum(hours_by_group(items).values()) == approx(total / 3600)
 
@@ -115,18 +115,19 @@ def test_a_domain_samples_per_label_sizes_its_datasets():
     # 50 samples: 2500 output tokens, 100 prompt tokens
     assert seconds(items, "generation", "generate@m7") == pytest.approx(2500 / 1000 + 100 / 10_000)
     # 3 datasets x 50 texts featurized in evaluate@d
-    assert seconds(items, "featurization", "evaluate@d") == pytest.approx(150 / 50)
+    assert seconds(items, "featurization", "evaluate (d)") == pytest.approx(150 / 50)
 
 
-def test_evaluate_is_one_process_per_domain():
+def test_evaluate_is_one_process_per_model_and_the_reference_one_per_domain():
     p = tiny()
     p["domains"]["e"] = dict(p["domains"]["d"])
     p["grid"]["domains"] = ["d", "e"]
     [starts] = [i for i in estimate(Params.model_validate(p)) if i.group == "process starts"]
-    # prepare, featurize, train_reference, evaluate: 2 each; 3 x (describe, generate); mix;
-    # report, verify
-    assert starts.seconds == pytest.approx(8 + 6 + 1 + 2)
-    assert "evaluate 2" in starts.detail and "evaluate_reference" not in starts.detail
+    # prepare, featurize, train_reference, second_opinion, evaluate_reference: 2 each (two
+    # domains) = 10; 3 models x (describe, generate, evaluate) = 9; mix; cards, report, verify
+    assert starts.seconds == pytest.approx(10 + 9 + 1 + 3)
+    assert "evaluate 3" in starts.detail and "evaluate_reference 2" in starts.detail
+    assert "evaluate_mixtures" not in starts.detail  # no mixture is active
 
 
 MAUVE_20 = 2 * 0.04 ** 2   # one MAUVE run of the tiny profile: 20 a side, 2 s x (20/500)^2
@@ -147,13 +148,13 @@ def test_a_template_variant_adds_exactly_one_dataset_of_work():
     assert seconds(items, "generation", "generate@m7") == approx(2000 / 1000 + 120 / 10_000)
     assert seconds(items, "generation", "generate@m1") == approx(1000 / 2000 + 40 / 70_000)
     # evaluate@d now scores 4 datasets instead of 3, each with the work of one
-    assert seconds(items, "fine-tuning", "evaluate@d") == approx(4 * 2 * 4 / 10)
-    assert seconds(items, "classifier inference", "evaluate@d") == approx(4 * 2 * 66 / 100)
-    assert seconds(items, "featurization", "evaluate@d") == approx(4 * 20 / 50)
-    assert seconds(items, "MAUVE", "evaluate@d") == approx((4 * 3 + 3) * MAUVE_20)
+    assert seconds(items, "fine-tuning", "evaluate (d)") == approx(4 * 2 * 4 / 10)
+    assert seconds(items, "classifier inference", "evaluate (d)") == approx(4 * 2 * 66 / 100)
+    assert seconds(items, "featurization", "evaluate (d)") == approx(4 * 20 / 50)
+    assert seconds(items, "MAUVE", "evaluate (d)") == approx((4 * 3 + 3) * MAUVE_20)
     # the reference side and the processes do not change
     assert seconds(items, "fine-tuning", "train_reference@d") == approx(8.8)
-    assert seconds(items, "process starts", "every stage") == approx(13)
+    assert seconds(items, "process starts", "every stage") == approx(18)
 
 
 def test_a_mixture_adds_evaluate_work_but_no_generation():
@@ -168,11 +169,12 @@ def test_a_mixture_adds_evaluate_work_but_no_generation():
     approx = pytest.approx
     assert seconds(items, "generation", "generate@m7") == approx(1000 / 1000 + 40 / 10_000)
     assert seconds(items, "API generation", "generate@api") == approx(15)
-    assert seconds(items, "fine-tuning", "evaluate@d") == approx(4 * 2 * 4 / 10)
-    assert seconds(items, "classifier inference", "evaluate@d") == approx(4 * 2 * 66 / 100)
-    assert seconds(items, "featurization", "evaluate@d") == approx(4 * 20 / 50)
-    assert seconds(items, "MAUVE", "evaluate@d") == approx((4 * 3 + 3) * MAUVE_20)
-    assert seconds(items, "process starts", "every stage") == approx(13)
+    assert seconds(items, "fine-tuning", "evaluate (d)") == approx(4 * 2 * 4 / 10)
+    assert seconds(items, "classifier inference", "evaluate (d)") == approx(4 * 2 * 66 / 100)
+    assert seconds(items, "featurization", "evaluate (d)") == approx(4 * 20 / 50)
+    assert seconds(items, "MAUVE", "evaluate (d)") == approx((4 * 3 + 3) * MAUVE_20)
+    # one process more than without the mixture: evaluate_mixtures
+    assert seconds(items, "process starts", "every stage") == approx(19)
 
 
 def test_probe_scores_texts_times_labels_sequences_at_the_prefill_rate():
@@ -203,17 +205,19 @@ def test_analyses_add_resamples_plus_one_mauve_runs_and_a_constant_per_dataset()
     # one TF-IDF + SVD fit (7 s) + 3 datasets x ((1 + 4) MAUVE runs + 5 s) + the reference
     # row (1 MAUVE run + 5 s)
     expected = 7 + 3 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5)
-    assert seconds(items, "analyses", "evaluate@d") == pytest.approx(expected)
-    [line] = [i for i in items if i.group == "analyses"]
-    assert line.cpu
+    # the fit is second_opinion@d's, once for every evaluate process of the domain
+    assert seconds(items, "analyses", "second_opinion@d") == pytest.approx(7)
+    assert seconds(items, "analyses", "evaluate (d)") == pytest.approx(expected - 7)
+    assert all(i.cpu for i in items if i.group == "analyses")
     without = total_hours(estimate(Params.model_validate(tiny())))
     assert total_hours(items) == pytest.approx(without + expected / 3600)
     # the fit is once per domain, not once per dataset: a template variant adds no fit
     p["prompts"]["q"] = "{label} {subject}!"
     p["templates"] = {"decodings": ["t1"], "models": {"m7": ["q"]}}
     four = estimate(Params.model_validate(p))
-    assert seconds(four, "analyses", "evaluate@d") == pytest.approx(
-        7 + 4 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5))
+    assert seconds(four, "analyses", "evaluate (d)") == pytest.approx(
+        4 * ((1 + 4) * MAUVE_20 + 5) + (MAUVE_20 + 5))
+    assert seconds(four, "analyses", "second_opinion@d") == pytest.approx(7)
 
 
 def test_an_architecture_figure_replaces_the_7b_default_for_the_models_it_names():
@@ -281,13 +285,13 @@ def test_learning_curves_count_one_fit_per_size_that_fits_the_data():
     # S has 20 rows: sizes 5, 10, 20 (50 is NaN, not trained); R-train's 100: all four
     p["learning_curve"] = {"sizes": [5, 10, 20, 50], "backbone": "tfidf"}
     items = estimate(Params.model_validate(p))
-    assert seconds(items, "learning curves", "evaluate@d") == pytest.approx((3 * 3 + 4) * 0.5)
+    assert seconds(items, "learning curves", "evaluate (d)") == pytest.approx((3 * 3 + 4) * 0.5)
     p["learning_curve"] = {"sizes": [8, 16], "backbone": "classifier"}
     items = estimate(Params.model_validate(p))
     # fine-tunes of 2 (8 texts: 1 step x 2 epochs) and 4 steps, for 3 datasets and R-train,
     # each then run on R-test's 40 texts
     steps, texts = 4 * (2 + 4), 4 * 2 * 40
-    assert seconds(items, "learning curves", "evaluate@d") == pytest.approx(steps / 10
+    assert seconds(items, "learning curves", "evaluate (d)") == pytest.approx(steps / 10
                                                                            + texts / 100)
     p["learning_curve"] = {"sizes": []}
     assert not [i for i in estimate(Params.model_validate(p)) if i.group == "learning curves"]

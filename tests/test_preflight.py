@@ -131,6 +131,10 @@ def test_dvc_runs_the_paper_profiles_api_generate_stages_before_the_hub_ones(tmp
     # before them only the quick per-domain and per-model stages: no generation, no training
     assert {s.split("@")[0] for s in stages[:stages.index(f"generate@{api[0]}")]} == \
         {"prepare", "describe_generator"}
+    # each model is scored right after its own generation, before the next model's (issue 16)
+    for model, after in zip(generates, generates[1:]):
+        assert stages.index(f"generate@{model}") < stages.index(f"evaluate@{model}") < \
+            stages.index(f"generate@{after}"), (model, stages)
 
 
 # --- hub repos -------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def write_metrics(metrics: Path, params: Params, instruct_more_diverse=False,
                         "family": "reference", "kind": "reference"},
                "provenance": {**ENV, "params_sha256": f"ref{i}",
                               "models": {"classifier": "distilbert"}}}
-        path = metrics / domain / "reference.json"
+        path = metrics / "reference" / domain / "reference.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(ref))
         written[("reference", domain, "reference")] = ref
@@ -116,7 +116,7 @@ def write_metrics(metrics: Path, params: Params, instruct_more_diverse=False,
                 if model != "llama-7b":   # llama-7b: an older file, no provenance
                     m["provenance"] = {**ENV, "params_sha256": f"{model}{domain}{decoding}",
                                        "models": {"generator": model}}
-                path = metrics / domain / model / f"{decoding}.json"
+                path = metrics / model / domain / f"{decoding}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(m))
                 written[(model, domain, decoding)] = m
@@ -231,7 +231,7 @@ def test_missing_cells_are_named_not_fatal(tmp_path):
     report.run(params, tmp_path / "out", tmp_path / "metrics")
     rows = {(r["model"], r["decoding"]): r for r in read_csv(tmp_path / "out" / "table2_models.csv")}
     assert rows[("llama-2-13b", "t0_5")]["n_domains"] == "1"
-    assert "sst2/llama-2-13b/t0_5.json" in (tmp_path / "out" / "index.html").read_text()
+    assert "llama-2-13b/sst2/t0_5.json" in (tmp_path / "out" / "index.html").read_text()
 
 
 # ------------------------------------------------------------------------ verify
@@ -285,11 +285,11 @@ def test_verify_malformed_runs_exit_nonzero(tmp_path, capsys):
     assert "no metrics files" in capsys.readouterr().err
 
     write_metrics(tmp_path / "bad", params)
-    (tmp_path / "bad" / "sst2" / "llama-7b" / "t1_0.json").write_text("{not json")
+    (tmp_path / "bad" / "llama-7b" / "sst2" / "t1_0.json").write_text("{not json")
     assert verify.run(params, tmp_path / "bad", tmp_path / "out") != 0
 
     write_metrics(tmp_path / "lacking", params)
-    path = tmp_path / "lacking" / "sst2" / "llama-7b" / "t1_0.json"
+    path = tmp_path / "lacking" / "llama-7b" / "sst2" / "t1_0.json"
     m = json.loads(path.read_text())
     del m["mauve"]
     path.write_text(json.dumps(m))
@@ -310,7 +310,5 @@ def test_claim_helpers():
     assert claim_curves.interpolate([(0, 0), (1, 1)], 2) is None
     a, _, _ = claim_curves.quadratic([0.1, 0.3, 0.5], [0.2, 0.5, 0.3])
     assert a < 0
-    assert rundata.base_name("llama-2-7b-chat") == "llama-2-7b"
-    assert rundata.base_name("qwen2_5-7b-instruct") == "qwen2_5-7b"
     assert rundata.family_line("qwen2_5-1_5b-instruct") == "qwen2_5"
     assert rundata.family_line("llama-2-13b-chat") == "llama-2"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from matplotlib.container import ErrorbarContainer
 
-from synthlens.report import figures
+from synthlens.report.figures import tradeoffs
 from synthlens.stages import report, verify
 from test_report import DECODINGS, DOMAINS, make_params, write_metrics
 
@@ -48,8 +48,8 @@ def add_analyses(metrics: Path, written: dict) -> None:
         if (model, domain, decoding) == PER_LABEL:
             m["confusion"] = CONFUSION
             m["faithfulness_by_label"] = {"negative": 60 / 64, "positive": 48 / 64}
-        path = (metrics / domain / "reference.json" if model == "reference" else
-                metrics / domain / model / f"{decoding}.json")
+        path = (metrics / "reference" / domain / "reference.json" if model == "reference" else
+                metrics / model / domain / f"{decoding}.json")
         path.write_text(json.dumps(m))
 
 
@@ -101,13 +101,13 @@ def test_intervals_per_domain_and_propagated_in_table2(run):
 
 def test_tradeoff_figure_draws_interval_and_std_bars(tmp_path, monkeypatch):
     saved = []
-    monkeypatch.setattr(figures, "_save", lambda fig, path: saved.append(fig))
+    monkeypatch.setattr(tradeoffs, "save", lambda fig, path: saved.append(fig))
     rows = [{"kind": "synthetic", "model": "m", "decoding": f"t{t}", "temperature": t,
              "top_p": 1.0, "diversity": 0.2 * t, "mauve": 0.5,
              "diversity_ci_low": 0.2 * t - 0.05, "diversity_ci_high": 0.2 * t + 0.1,
              "mauve_ci_low": 0.4, "mauve_ci_high": 0.55, "mauve_std": 0.02}
             for t in (1.0, 2.0)]
-    assert figures.tradeoff_figure(rows, "diversity", "mauve", "t", tmp_path / "f.png") is None
+    assert tradeoffs.tradeoff_figure(rows, "diversity", "mauve", "t", tmp_path / "f.png") is None
     ax = saved[0].axes[0]
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer) and c.has_xerr]
     segments = [seg.ravel().tolist() for c in bars for col in c.lines[2] for seg in col.get_segments()]

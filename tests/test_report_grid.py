@@ -12,7 +12,8 @@ import yaml
 
 from conftest import ROOT
 from synthlens.config import Params
-from synthlens.report import beyond_grid, figures
+from synthlens.report.figures import tradeoffs
+from synthlens.report.tables import learning_curves, prompt_sensitivity
 from synthlens.report.claim_checks import evaluate_claims
 from synthlens.report.rundata import domain_means, load_run
 from synthlens.stages import report
@@ -59,20 +60,20 @@ def write_beyond(metrics: Path, written: dict) -> None:
             m = {**own, "faithfulness": faith + shift,
                  "info": {**own["info"], "decoding": name, "base_decoding": "t1_0",
                           "kind": "template", "prompt_id": prompt}}
-            (metrics / domain / CHAT / f"{name}.json").write_text(json.dumps(m))
+            (metrics / CHAT / domain / f"{name}.json").write_text(json.dumps(m))
         mix = {**{k: v + shift for k, v in MIX_VALUES.items()}, "temperature": None,
                "top_p": None, "n_samples": 1000, "learning_curve": {"100": 0.52},
                "info": {"model": MIX, "domain": domain, "decoding": "mixture",
                         "family": "mixture", "kind": "mixture", "shots": 0,
                         "members": MEMBERS}}
-        (metrics / domain / MIX).mkdir(parents=True, exist_ok=True)
-        (metrics / domain / MIX / "mixture.json").write_text(json.dumps(mix))
-        ref = metrics / domain / "reference.json"
+        (metrics / "mixtures" / domain).mkdir(parents=True, exist_ok=True)
+        (metrics / "mixtures" / domain / f"{MIX}.json").write_text(json.dumps(mix))
+        ref = metrics / "reference" / domain / "reference.json"
         ref.write_text(json.dumps({**json.loads(ref.read_text()), "learning_curve": REAL_CURVE}))
         acc, agree, n = HUMAN[domain]
         own.update(learning_curve=CHAT_CURVE, label_accuracy=acc, classifier_agreement=agree,
                    n_human_labels=n)
-        (metrics / domain / CHAT / "t1_0.json").write_text(json.dumps(own))
+        (metrics / CHAT / domain / "t1_0.json").write_text(json.dumps(own))
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +122,8 @@ def test_template_spread_on_known_numbers(run):
     assert {r["model"] for r in rows} == {CHAT}        # only the model with templates
     div = next(r for r in rows if (r["model"], r["characteristic"]) == (CHAT, "diversity"))
     assert float(div["prompt_range"]) == pytest.approx(0.0)   # its variants copy diversity
-    assert beyond_grid.spread([1.0, 3.0, float("nan")]) == pytest.approx((2.0, math.sqrt(2)))
-    assert all(math.isnan(v) for v in beyond_grid.spread([1.0]))
+    assert prompt_sensitivity.spread([1.0, 3.0, float("nan")]) == pytest.approx((2.0, math.sqrt(2)))
+    assert all(math.isnan(v) for v in prompt_sensitivity.spread([1.0]))
 
 
 def test_mixture_in_table2_after_its_members_with_them_listed(run):
@@ -141,27 +142,27 @@ def test_mixture_in_table2_after_its_members_with_them_listed(run):
 def test_mixture_is_a_labelled_diamond_in_the_tradeoff_figure(run, tmp_path, monkeypatch):
     params, tmp, _, _ = run
     saved = []
-    monkeypatch.setattr(figures, "_save", lambda fig, path: saved.append(fig))
+    monkeypatch.setattr(tradeoffs, "save", lambda fig, path: saved.append(fig))
     means = domain_means(load_run(params, tmp / "metrics"))
-    figures.tradeoff_figure(means, "diversity", "faithfulness", "t", tmp_path / "f.png")
+    tradeoffs.tradeoff_figure(means, "diversity", "faithfulness", "t", tmp_path / "f.png")
     ax = saved[0].axes[0]
     diamonds = [ln for ln in ax.lines if ln.get_marker() == "D"]
     assert [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in diamonds] == [
         pytest.approx((0.5, 0.65))]
-    assert diamonds[0].get_label() == figures.MIXTURE_LABEL
+    assert diamonds[0].get_label() == tradeoffs.MIXTURE_LABEL
     assert MIX in [t.get_text() for t in ax.texts]
 
 
 def test_samples_worth_on_hand_made_curves():
     real = {100: 0.5, 200: 0.6, 400: 0.7, 800: 0.8}
-    worth = beyond_grid.samples_worth({50: 0.4, 100: 0.55, 200: 0.7, 400: 0.9}, real)
+    worth = learning_curves.samples_worth({50: 0.4, 100: 0.55, 200: 0.7, 400: 0.9}, real)
     assert worth[50].cell() == "< 100"                      # below every real point
     assert worth[100].size == pytest.approx(150)            # halfway from 100 to 200
     assert worth[200].cell() == 400
     assert worth[400].cell() == "> 800"                     # no real point is as accurate
     # a dip in the real curve: the smallest real size that reaches the accuracy counts
     dip = {100: 0.5, 200: 0.7, 400: 0.65, 800: 0.8}
-    worth = beyond_grid.samples_worth({1: 0.68, 2: 0.75}, dip)
+    worth = learning_curves.samples_worth({1: 0.68, 2: 0.75}, dip)
     assert worth[1].size == pytest.approx(190)
     assert worth[2].size == pytest.approx(400 + 400 * 0.1 / 0.15)
 
@@ -237,4 +238,4 @@ def test_older_runs_still_report(tmp_path):
         assert "No contamination probe" in (out / "table_contamination.md").read_text()
         assert {"figure_templates.png", "figure_learning_curves.png"} <= set(manifest.no_data())
         page = (out / "index.html").read_text()
-        assert (f"{DOMAINS[0]}/{MIX}/mixture.json" in page) == declared
+        assert (f"mixtures/{DOMAINS[0]}/{MIX}.json" in page) == declared

@@ -11,13 +11,20 @@ from synthlens.stages.mix import draw, shares
 
 def test_template_variants_are_datasets_of_their_own(mini_params, write_params):
     p = load_params(write_params(mini_params))
-    names = [n for d, n, c, t in p.datasets("smollm2-135m-instruct") if d == "reviews"]
-    assert names == ["t0_5", "t0_75", "t1_0", "t1_5", "p0_9", "t1_0~instruction_attr"]
+    reviews = [ds for ds in p.datasets("smollm2-135m-instruct") if ds.domain == "reviews"]
+    assert [ds.name for ds in reviews] == ["t0_5", "t0_75", "t1_0", "t1_5", "p0_9",
+                                           "t1_0~instruction_attr"]
+    variant = reviews[-1]
+    assert (variant.decoding, variant.prompt, variant.key) == (
+        "t1_0", "instruction_attr", "reviews/t1_0~instruction_attr")
+    assert variant.is_variant and not reviews[0].is_variant
+    domain, name, decoding, prompt = variant  # still a tuple: unpacking keeps working
+    assert (domain, name) == ("reviews", "t1_0~instruction_attr")
     # narrowing the grid drops what it no longer runs, without other edits
     mini_params["grid"]["decodings"] = ["t0_5"]
     mini_params["grid"]["models"] = ["gpt2-mini"]
     p = load_params(write_params(mini_params))
-    assert [n for _, n, _, _ in p.datasets("gpt2-mini")] == ["t0_5", "t0_5"]
+    assert [ds.name for ds in p.datasets("gpt2-mini")] == ["t0_5", "t0_5"]
     assert p.active_mixtures() == {}
 
 

@@ -49,13 +49,35 @@ def reference_classifier_dir(domain: str) -> Path:
     return DATA / "classifiers" / domain
 
 
-def metrics_dir(domain: str) -> Path:
-    """Every metrics file of one domain (the output of evaluate@<domain>): one per dataset."""
-    return DATA / "metrics" / domain
+def second_opinion_file(domain: str) -> Path:
+    """The analyses' real side of a domain (stage second_opinion): the TF-IDF classifier and
+    the TF-IDF + SVD featurizer fit on R-train, with R-train and R-test."""
+    return DATA / "second_opinion" / f"{domain}.joblib"
+
+
+def metrics_dir() -> Path:
+    """Every metrics file of the run (data/metrics): one per dataset, in the three directories
+    below, each the output of one kind of evaluate stage."""
+    return DATA / "metrics"
+
+
+def model_metrics_dir(model: str) -> Path:
+    """Every metrics file of one generator's datasets (the output of evaluate@<model>)."""
+    return metrics_dir() / model
 
 
 def metrics_file(model: str, domain: str, decoding: str) -> Path:
-    return metrics_dir(domain) / model / f"{decoding}.json"
+    """The metrics file of one synthetic dataset (a grid cell or a template variant)."""
+    return model_metrics_dir(model) / domain / f"{decoding}.json"
+
+
+def mixtures_metrics_dir() -> Path:
+    """Every mixture's metrics files (the output of evaluate_mixtures)."""
+    return metrics_dir() / "mixtures"
+
+
+def mixture_metrics_file(mixture: str, domain: str) -> Path:
+    return mixtures_metrics_dir() / domain / f"{mixture}.json"
 
 
 def ledger_file(model: str) -> Path:
@@ -68,13 +90,22 @@ def card_dir(model: str, domain: str, dataset: str) -> Path:
     return DATA / "cards" / model / domain / dataset
 
 
+def reference_metrics_dir(domain: str) -> Path:
+    """The reference rows of one domain (the output of evaluate_reference@<domain>)."""
+    return metrics_dir() / "reference" / domain
+
+
 def reference_metrics_file(domain: str) -> Path:
-    return metrics_dir(domain) / "reference.json"
+    return reference_metrics_dir(domain) / "reference.json"
 
 
 def sized_reference_metrics_file(domain: str, n: int) -> Path:
     """The reference row at the synthetic datasets' size n (R-train draws of n texts)."""
-    return metrics_dir(domain) / f"reference_n{n}.json"
+    return reference_metrics_dir(domain) / f"reference_n{n}.json"
+
+
+# Names a generator cannot take: metrics_dir() holds one directory per generator beside these.
+RESERVED_NAMES = ("reference", "mixtures")
 
 
 def human_labels_dir() -> Path:

@@ -3,13 +3,13 @@ packages, encoders, device; and the hash of the code behind a cached result (cod
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
 from .config import Params
+from .incremental import canonical_sha256
 
 PACKAGES = ("torch", "transformers", "datasets", "mauve-text", "dvc", "numpy", "synthlens")
 PACKAGE_DIR = Path(__file__).resolve().parent  # src/synthlens
@@ -51,7 +51,7 @@ def git_commit() -> str:
 
 def params_hash(used: dict) -> str:
     """sha256 of the params this result depends on, canonical JSON."""
-    return hashlib.sha256(json.dumps(used, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return canonical_sha256(used, 16)
 
 
 def record(used_params: dict, models: dict[str, str | None], device: str) -> dict:

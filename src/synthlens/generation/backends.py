@@ -16,8 +16,8 @@ Adding a backend (docs/extending.md; tests/dummy_backend.py is a worked one):
      __init__(params, model_name, domain) sets path, revision and device; model_input() and
      complete() as documented there; set can_probe / keeps_partial only if it has them;
   2. register it here: BACKENDS["<name>"] = YourBackend;
-  3. add "<name>" to ModelSpec.backend's Literal in config.py (params are checked against it;
-     config.py sits below this module, so it cannot read BACKENDS without an import circle),
+  3. add "<name>" to ModelSpec.backend's Literal in config/models.py (params are checked against
+     it; config/ sits below this module, so it cannot read BACKENDS without an import circle),
      with any source rule in ModelSpec._source_fields; tests/test_backend_contract.py then
      checks the registry and the Literal agree and that the class keeps the contract.
 """

@@ -1,7 +1,8 @@
 """Writing synthetic datasets shard by shard, resumably, with several datasets of one domain in a
 batch: the work of stage generate between "these cells need samples" and "their files exist".
 
-A Cell is one dataset being written: its samples are planned (planned_samples), cut into shards
+A Cell is one dataset being written (config's SyntheticDataset record names it): its samples are
+planned (planned_samples), cut into shards
 (data/shards/<model>/<domain>/<dataset>/shard-K.jsonl, each written once all its samples
 exist, so a killed run resumes from the last finished shard), and the cell's file is assembled
 once every shard is there. The shards still to write are cut into parts of at most
@@ -20,8 +21,9 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from ..config import Params
+from ..config import Params, SyntheticDataset
 from ..layout import reference_dir, shard_dir, synthetic_file
 from ..records import read_json, read_jsonl, write_json, write_jsonl
 from .backend_api import Backend
@@ -63,10 +65,7 @@ def read_partial(path: Path) -> dict[int, dict]:
 class Cell:
     """One dataset being written (a grid cell or a template variant of one model)."""
     model: str
-    domain: str
-    dataset: str
-    decoding: str
-    prompt: str
+    ds: SyntheticDataset            # domain, name, decoding, prompt
     stamp: str                      # its fingerprint: shards of other settings are discarded
     work: Path
     shards: list[list[dict]]
@@ -75,7 +74,29 @@ class Cell:
 
     @property
     def key(self) -> str:
-        return f"{self.domain}/{self.dataset}"
+        return self.ds.key
+
+    @classmethod
+    def open(cls, params: Params, model: str, ds: SyntheticDataset, stamp: str, ledger: Ledger,
+             keeps_partial: bool) -> Cell:
+        """The cell with what an earlier run left of it (finished shards, and with
+        keeps_partial the finished requests of unfinished ones, both charged to the ledger)."""
+        work = shard_dir(model, ds.domain, ds.name)
+        stamp_file = work / "fingerprint.json"
+        if work.exists() and (not stamp_file.is_file() or
+                              read_json(stamp_file).get("fingerprint") != stamp):
+            log.info("generate: discarding shards made with other settings in %s", work)
+            shutil.rmtree(work)
+        write_json(stamp_file, {"fingerprint": stamp})
+        plan, size = planned_samples(params, ds.domain), params.generate.shard_size
+        cell = cls(model, ds, stamp, work, [plan[i:i + size] for i in range(0, len(plan), size)])
+        for k in range(len(cell.shards)):
+            if cell.shard(k).is_file():
+                ledger.charge(read_jsonl(cell.shard(k)))
+            else:
+                cell.done[k] = read_partial(cell.partial(k)) if keeps_partial else {}
+                ledger.charge(list(cell.done[k].values()))
+        return cell
 
     def shard(self, k: int) -> Path:
         return self.work / f"shard-{k:05d}.jsonl"
@@ -84,48 +105,33 @@ class Cell:
         return self.work / f"partial-{k:05d}.jsonl"  # not shard-*: those are finished
 
 
-def open_cell(params: Params, model: str, domain: str, dataset: str, decoding: str,
-              prompt: str, stamp: str, ledger: Ledger, keeps_partial: bool) -> Cell:
-    """The cell with what an earlier run left of it (finished shards, and with keeps_partial
-    the finished requests of unfinished ones, both charged to the ledger)."""
-    work = shard_dir(model, domain, dataset)
-    stamp_file = work / "fingerprint.json"
-    if work.exists() and (not stamp_file.is_file() or
-                          read_json(stamp_file).get("fingerprint") != stamp):
-        log.info("generate: discarding shards made with other settings in %s", work)
-        shutil.rmtree(work)
-    write_json(stamp_file, {"fingerprint": stamp})
-    plan, size = planned_samples(params, domain), params.generate.shard_size
-    cell = Cell(model, domain, dataset, decoding, prompt, stamp, work,
-                [plan[i:i + size] for i in range(0, len(plan), size)])
-    for k in range(len(cell.shards)):
-        if cell.shard(k).is_file():
-            ledger.charge(read_jsonl(cell.shard(k)))
-        else:
-            cell.done[k] = read_partial(cell.partial(k)) if keeps_partial else {}
-            ledger.charge(list(cell.done[k].values()))
-    return cell
+class Part(NamedTuple):
+    """Samples of one shard of one cell, sampled in one backend call with other parts."""
+    cell: Cell
+    shard: int
+    samples: list[dict]
 
 
-def parts(params: Params, cell: Cell) -> list[tuple[Cell, int, list[dict]]]:
-    """(cell, shard, samples) still to sample, at most generate.batch_size samples each."""
+def parts(params: Params, cell: Cell) -> list[Part]:
+    """The samples still to sample, at most generate.batch_size of them a part."""
     out, size = [], params.generate.batch_size
     for k, todo in ((k, [s for s in shard if s["sample_index"] not in cell.done[k]])
                     for k, shard in enumerate(cell.shards) if k in cell.done):
-        out += [(cell, k, todo[i:i + size]) for i in range(0, len(todo), size)]
+        out += [Part(cell, k, todo[i:i + size]) for i in range(0, len(todo), size)]
     return out
 
 
-def pack(work: list[tuple[Cell, int, list[dict]]], batch_size: int, mix: bool) -> list[list]:
+def pack(work: list[Part], batch_size: int, mix: bool) -> list[list[Part]]:
     """Parts packed in order into batches of at most batch_size samples; with mix False a
     batch holds one cell's parts only."""
     out, current, n = [], [], 0
     for part in work:
-        if current and (n + len(part[2]) > batch_size or (not mix and part[0] is not current[-1][0])):
+        if current and (n + len(part.samples) > batch_size
+                        or (not mix and part.cell is not current[-1].cell)):
             out.append(current)
             current, n = [], 0
         current.append(part)
-        n += len(part[2])
+        n += len(part.samples)
     return out + [current] if current else out
 
 
@@ -141,7 +147,7 @@ class Writer:
                       else [])
 
     def _prompt(self, cell: Cell, s: dict) -> tuple[str, dict]:
-        template = self.params.prompts[cell.prompt]
+        template = self.params.prompts[cell.ds.prompt]
         attrs = draw_attributes(self.params.attributes, template, s["label_name"], s["seed"])
         return render_prompt(template, self.params.domain(self.domain), s["label_name"],
                              pick_examples(self.train, s["label"], self.spec.shots, s["seed"]),
@@ -151,15 +157,15 @@ class Writer:
         flags = sample_flags(one, self.params.generate.cleaning)
         b = self.backend
         return {**s, "text": one.text, "raw_text": one.raw, "cut_off": flags["cut_off"],
-                "refused": flags["refused"], "prompt": prompt, "prompt_id": cell.prompt,
+                "refused": flags["refused"], "prompt": prompt, "prompt_id": cell.ds.prompt,
                 "attributes": attrs, "shots": self.spec.shots, "model": self.model,
                 "model_path": b.path, "model_revision": b.revision, "backend": self.spec.backend,
-                "device": b.device, "domain": self.domain, "decoding": cell.decoding,
-                "dataset": cell.dataset, **self.params.decoding(cell.decoding).model_dump(),
+                "device": b.device, "domain": self.domain, "decoding": cell.ds.decoding,
+                "dataset": cell.ds.name, **self.params.decoding(cell.ds.decoding).model_dump(),
                 "max_new_tokens": self.max_new, "prompt_tokens": one.prompt_tokens,
                 "output_tokens": one.output_tokens}
 
-    def run(self, batch: list[tuple[Cell, int, list[dict]]], progress=None) -> None:
+    def run(self, batch: list[Part], progress=None) -> None:
         """Sample every part of the batch, keep the rows, write each shard it completes."""
         owners = [(cell, k, s, *self._prompt(cell, s)) for cell, k, samples in batch
                   for s in samples]
@@ -178,14 +184,14 @@ class Writer:
                     if progress:
                         progress(1)
 
-                self.backend.complete(requests, self.params.decoding(batch[0][0].decoding),
+                self.backend.complete(requests, self.params.decoding(batch[0].cell.ds.decoding),
                                       self.max_new, on_result=keep)
             finally:
                 for fh in files.values():
                     fh.close()
         else:
             done = self.backend.complete_mixed(
-                requests, [self.params.decoding(c.decoding) for c, *_ in owners], self.max_new)
+                requests, [self.params.decoding(c.ds.decoding) for c, *_ in owners], self.max_new)
             rows = []
             for (cell, k, s, prompt, attrs), one in zip(owners, done):
                 rows.append(cell.done[k].setdefault(s["sample_index"],
@@ -218,7 +224,7 @@ def finish(cell: Cell, ledger: Ledger, device: str) -> Path | None:
                                              for s in part]:
         raise RuntimeError(f"generate {cell.model}/{cell.key}: shards do not match the plan; "
                            f"delete {cell.work}")
-    out = synthetic_file(cell.model, cell.domain, cell.dataset)
+    out = synthetic_file(cell.model, cell.ds.domain, cell.ds.name)
     write_jsonl(out, rows)
     shutil.rmtree(cell.work)
     ledger.record(cell.key, rows, cell.seconds, device)

@@ -40,8 +40,8 @@ from .prompts import prompt_token_ids
 from .ratelimit import RateLimiter
 from .sampling import Completion, Request, completion
 
-__all__ = ["BackendError", "OpenAIBackend", "OpenAIBackendConfig", "generate",
-           "generate_choices", "open_client"]
+__all__ = ["BackendError", "OpenAIBackend", "OpenAIBackendConfig", "generate_choices",
+           "open_client"]
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +130,6 @@ def _tokens(prompt: str | list[int], max_new_tokens: int) -> int:
     """What the request costs against a tokens-per-minute limit (OpenAI counts max_tokens)."""
     n = len(prompt) if isinstance(prompt, list) else math.ceil(len(prompt) / CHARS_PER_TOKEN)
     return n + max_new_tokens
-
-
-def generate(config: OpenAIBackendConfig, prompts: list[str], seeds: list[int],
-             temperature: float, top_p: float, max_new_tokens: int,
-             stop: list[str] | None = None, progress=None) -> list[str]:
-    """One completion text per prompt, in input order (generate_choices without reasons)."""
-    return [c[0] for c in generate_choices(config, prompts, seeds, temperature, top_p,
-                                           max_new_tokens, stop, progress)]
 
 
 def generate_choices(config: OpenAIBackendConfig, prompts: list[str | list[int]],
@@ -260,7 +252,7 @@ class OpenAIBackend(Backend):
 
 
 def config_of(api, endpoint: str) -> OpenAIBackendConfig:
-    """The backend config of a model's params `api` section (config_api.ApiSpec)."""
+    """The backend config of a model's params `api` section (config/api.py ApiSpec)."""
     return OpenAIBackendConfig(
         base_url=api.base_url, model=api.model, endpoint=endpoint, api_key_env=api.api_key_env,
         max_concurrency=api.max_concurrency, timeout_s=api.timeout_s,

@@ -2,7 +2,7 @@
 opinion on each characteristic (TF-IDF + logistic regression as a second classifier, TF-IDF +
 SVD as a second featurizer), leakage and self-duplicates, a real-vs-synthetic two-sample test,
 diversity measures robust to length and tokenizer, bootstrap intervals of the five
-characteristics, and per-label views. Names match the metrics JSON and report/beyond.py.
+characteristics, and per-label views. Names match the metrics JSON and the report's tables (report/tables/).
 
 Bootstrap intervals, each at analyses.bootstrap_level: see metrics/intervals.py (what each
 covers; diversity's and MAUVE's points become the means of their draws) and docs/intervals.md.
@@ -18,7 +18,7 @@ import numpy as np
 from ..config import Params
 from . import intervals
 from .characteristics import budgeted_tokens, conformity, distinct_n
-from .diversity_more import compression_ratio_at_budget, diversity_per_label, self_bleu
+from .lexical_diversity import compression_ratio_at_budget, diversity_per_label, self_bleu
 from .leakage import leakage
 from .per_label import confusion, faithfulness_per_label
 from .second_opinion import TfidfClassifier, scores, tfidf_classifier

@@ -1,13 +1,11 @@
 """Bootstrap confidence intervals for the characteristics: a generic percentile bootstrap over
 sample indices, a vectorised one for means of per-sample values (e.g. 0/1 correctness behind
 faithfulness), a two-stage one over classifier seeds and samples, the percentile interval of a
-set of draws, the draws of a mean over independent units (domains) from each unit's own draws,
-and the interval tests verify's 'inside the interval' verdicts need. docs/intervals.md says
-what each interval of the metrics files covers.
+set of draws, and the draws of a mean over independent units (domains) from each unit's own
+draws. docs/intervals.md says what each interval of the metrics files covers.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import numpy as np
@@ -62,24 +60,6 @@ def mean_ci(values: Sequence[float], *, resamples: int = 1000, level: float = 0.
                     rng=np.random.default_rng(seed))
     ci = res.confidence_interval
     return float(ci.low), float(ci.high)
-
-
-def _valid(ci: tuple[float, float]) -> bool:
-    return not any(math.isnan(v) for v in ci)
-
-
-def overlaps(ci_a: tuple[float, float], ci_b: tuple[float, float]) -> bool:
-    """Do two closed intervals share a point? False when either has a NaN end."""
-    if not (_valid(ci_a) and _valid(ci_b)):
-        return False
-    return ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
-
-
-def contains(ci: tuple[float, float], value: float) -> bool:
-    """Does the closed interval hold the value? False for a NaN end or value."""
-    if not _valid(ci) or math.isnan(value):
-        return False
-    return ci[0] <= value <= ci[1]
 
 
 def percentile_interval(draws: Sequence[float], level: float) -> tuple[float, float]:

@@ -4,18 +4,13 @@ label a sample was generated for (label_accuracy) and to the reference classifie
 data/human_labels/<domain>/<model>/<decoding>.json for the evaluate stage."""
 from __future__ import annotations
 
-import hashlib
 import logging
-from pathlib import Path
 
+from ..incremental import file_sha256
 from ..layout import human_labels_file, synthetic_file
 from ..records import read_json
 
 log = logging.getLogger(__name__)
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def summarize(human: list[str], intended: list[str], predicted: list[str] | None) -> dict:

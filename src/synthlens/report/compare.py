@@ -22,7 +22,7 @@ from ..config import Params
 RESULT_DIRS = ("data/metrics", "data/probe")
 COMPUTED_HERE = Path("data/.computed-here")
 # stages whose outputs compare reads: when dvc status lists one, the files are stale
-RESULT_STAGES = ("generate", "evaluate")
+RESULT_STAGES = ("generate", "evaluate", "evaluate_reference", "evaluate_mixtures")
 
 
 class NotAReproduction(Exception):

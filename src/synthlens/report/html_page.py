@@ -1,51 +1,32 @@
 """paper_figures/index.html: every table, every figure and the claims' verdicts on one page.
 
 Self-contained apart from the figures, which it references by relative path (<img
-src="figure2_....png">), so the folder can be opened from disk, copied or served as is. A small
-inline script counts, after the page has loaded, how many figures rendered
-(body data-images-loaded / data-images-total) and shows a banner when one did not.
+src="figure2_....png">), so the folder can be opened from disk, copied or served as is. Every
+table sits in a box of its own that scrolls sideways (div.scroll, its scroll bar right under it),
+so a wide table (Table 2) never widens the page nor moves its heading and notes; a number cell
+may wrap before its interval [low, high]. A small inline script counts, after the page has
+loaded, how many figures rendered (body data-images-loaded / data-images-total) and shows a
+banner when one did not.
 """
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from ..config import Params
-from .beyond_grid import INTRO as GRID_INTRO
-from .beyond_report import INTRO as BEYOND_INTRO
-from .manifest import Manifest
+from . import registry
+from .manifest import Manifest, Section
 from .rundata import RunData
-from .tables import provenance_tables
+from .tables.provenance import provenance_tables
 from .tabular import Table, to_html
 
 E = html.escape
-SECTIONS = ["Claims", "Figure 2", "Table 2", "Figures 5 and 6", "Appendix D", "Table 5",
-            "Table 9", "Few-shot vs zero-shot", "Correlations", *BEYOND_INTRO, *GRID_INTRO,
-            "Cost", "Provenance", "Files"]
-INTRO = {
-    "Figure 2": "Trade-offs over temperature, mean over domains: one curve per model (solid: "
-                "vanilla, dashed: instruct, dotted: few-shot), top-p points as open squares, "
-                "the reference as a star, mixtures of several models' datasets as grey "
-                "diamonds with their name; thin capped bars: bootstrap intervals, thick faint "
-                "bars: ± std over seeds.",
-    "Table 2": "Means over domains per model and decoding; rows of family 'mixture' are "
-               "datasets drawn from their members ('mixture of'), listed after their last "
-               "member model.",
-    **BEYOND_INTRO,
-    **GRID_INTRO,
-    "Cost": "What generating each dataset took: prompt and output tokens, seconds, the device, "
-            "and the money where params give an API model's prices (data/ledger/).",
-    "Figures 5 and 6": "The same trade-offs per domain, and the per-domain numbers with "
-                       "their bootstrap intervals [low, high].",
-    "Appendix D": "The trade-offs over model size instead of temperature: one curve per model "
-                  "line (e.g. llama-2 vanilla: 7B → 13B), at the decoding closest to T = 1, "
-                  "top-p = 1.",
-}
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;
 color:#222}
 h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0;font-size:.85em}
+table{border-collapse:collapse;font-size:.85em}.scroll{overflow-x:auto;max-width:100%;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 figure{display:inline-block;margin:.5em;vertical-align:top;max-width:100%}
@@ -53,7 +34,7 @@ figure img{width:540px;max-width:100%;border:1px solid #eee}figcaption{font-size
 .nodata{color:#8b0000;font-weight:bold}.verdict{font-weight:bold;padding:0 .4em}
 .PASS{background:#d9f2d9}.FAIL{background:#f8d7d7}.NOT-RUN{background:#eee}
 .notes{font-size:.8em;color:#555}#broken{display:none;background:#f8d7d7;padding:.5em}
-nav a{margin-right:.8em}section.table{overflow-x:auto}
+nav a{margin-right:.8em}
 """
 SCRIPT = """
 window.addEventListener('load', function () {
@@ -71,8 +52,23 @@ window.addEventListener('load', function () {
 """
 
 
+def sections() -> list[Section]:
+    """The page's sections in order: the claims, the registry's (registry.sections()), then
+    provenance and the list of files."""
+    return [Section("Claims"), *registry.sections(), Section("Provenance"), Section("Files")]
+
+
 def _anchor(section: str) -> str:
     return section.lower().replace(" ", "-")
+
+
+def boxed(page: str) -> str:
+    """Each <table> of page in its own sideways-scrolling box, and a line break opportunity
+    before the interval of a number cell ("0.612 ± 0.020 <wbr>[0.580, 0.640]"): same text."""
+    page = page.replace("<table>", '<div class="scroll"><table>').replace(
+        "</table>", "</table></div>")
+    return re.sub(r'<td class="num">[^<]*</td>', lambda m: m.group(0).replace(" [", " <wbr>["),
+                  page)
 
 
 def claims_html(claims) -> str:
@@ -110,7 +106,9 @@ def _figure(a) -> str:
 def render(manifest: Manifest, tables: list[tuple[str, Table]], claims, run: RunData,
            params: Params) -> str:
     g = params.grid
-    body = {s: [] for s in SECTIONS}
+    page = sections()
+    intro = {s.title: s.intro for s in page if s.intro}
+    body = {s.title: [] for s in page}
     body["Claims"].append(claims_html(claims))
     for a in manifest.artefacts:
         if a.kind == "figure":
@@ -152,12 +150,12 @@ def render(manifest: Manifest, tables: list[tuple[str, Table]], claims, run: Run
         if not parts:
             continue
         out.append(f'<section id="{_anchor(section)}"><h2>{E(section)}</h2>')
-        if section in INTRO:
-            out.append(f"<p>{E(INTRO[section])}</p>")
+        if section in intro:
+            out.append(f"<p>{E(intro[section])}</p>")
         out += parts
         out.append("</section>")
     out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return boxed("\n".join(out)) + "\n"
 
 
 def write(path: Path, manifest: Manifest, tables: list[tuple[str, Table]], claims,

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Params
-from ..layout import DATA
+from ..layout import (DATA, metrics_file, mixture_metrics_file, reference_metrics_dir,
+                      reference_metrics_file)
+from ..layout import metrics_dir as layout_metrics_dir
 from .domain_intervals import bootstrap_of, mean_intervals
 
 log = logging.getLogger(__name__)
@@ -111,10 +113,15 @@ class RunData:
 
 def _beyond_grid_paths(params: Params, metrics_dir: Path) -> list[Path]:
     """The metrics files of the template variants and mixtures params declare for this grid."""
-    paths = [metrics_dir / d / model / f"{name}.json" for model in params.grid.models
+    paths = [_under(metrics_dir, metrics_file(model, d, name)) for model in params.grid.models
              for d, name, decoding, _ in params.datasets(model) if name != decoding]
-    return paths + [metrics_dir / d / name / "mixture.json" for name in params.active_mixtures()
-                    for d in params.grid.domains]
+    return paths + [_under(metrics_dir, mixture_metrics_file(name, d))
+                    for name in params.active_mixtures() for d in params.grid.domains]
+
+
+def _under(metrics_dir: Path, path: Path) -> Path:
+    """layout.py's path of a metrics file, moved from data/metrics to metrics_dir."""
+    return metrics_dir / path.relative_to(layout_metrics_dir())
 
 
 def load_per_model(params: Params, directory: Path, what: str) -> dict[str, dict]:
@@ -144,18 +151,19 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
     metrics_dir = Path(metrics_dir)
     paths, missing = [], []
     for domain in params.grid.domains:
-        path = metrics_dir / domain / "reference.json"
+        path = _under(metrics_dir, reference_metrics_file(domain))
         (paths if path.is_file() else missing).append(path)
     for model in params.grid.models:
         for domain in params.grid.domains:
             for decoding in params.grid.decodings:
-                path = metrics_dir / domain / model / f"{decoding}.json"
+                path = _under(metrics_dir, metrics_file(model, domain, decoding))
                 (paths if path.is_file() else missing).append(path)
     if not paths:
         raise MalformedRun(f"no metrics files of this run's grid under {metrics_dir}: run the "
                            "evaluate stages first (dvc repro)")
     for domain in params.grid.domains:  # the reference row at the synthetic size, if evaluated
-        paths += sorted((metrics_dir / domain).glob("reference_n*.json"))
+        paths += sorted(_under(metrics_dir, reference_metrics_dir(domain)).glob(
+            "reference_n*.json"))
     beyond = _beyond_grid_paths(params, metrics_dir)
     missing_beyond = [p for p in beyond if not p.is_file()]
     paths += [p for p in beyond if p.is_file()]
@@ -289,20 +297,13 @@ def pooled_human_labels(rows: list[dict]) -> dict:
 
 def domain_means(run: RunData) -> list[dict]:
     """Reference rows first, then every (model, decoding) mean over domains of the grid's
-    cells, then each mixture's (template variants are not here: see report/beyond_grid.py)."""
+    cells, then each mixture's (template variants are not here: see
+    report/tables/prompt_sensitivity.py)."""
     return (average_over_domains(run.reference()) + average_over_domains(run.reference_sized()) +
             average_over_domains(run.synthetic()) + average_over_domains(run.mixtures()))
 
 
 # ------------------------------------------------------------------- model names
-def base_name(model: str) -> str:
-    """llama-2-7b-chat -> llama-2-7b; qwen2_5-7b-instruct -> qwen2_5-7b (few-shot kept)."""
-    name = FEWSHOT_SUFFIX.sub("", model)
-    fewshot = name != model
-    name = INSTRUCT_SUFFIX.sub("", name)
-    return name + ("-fewshot" if fewshot else "")
-
-
 def family_line(model: str) -> str:
     """The model line a size sweep follows: llama-2-13b-chat -> llama-2, qwen2_5-1_5b -> qwen2_5."""
     name = INSTRUCT_SUFFIX.sub("", FEWSHOT_SUFFIX.sub("", model))

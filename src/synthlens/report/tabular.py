@@ -69,6 +69,12 @@ def number_or_nan(v) -> float:
     return v if is_number(v) else float("nan")
 
 
+def number_in(row: dict, key: str) -> float:
+    """row[key] as a float; NaN where the row lacks it or it is not a number."""
+    v = row.get(key, float("nan"))
+    return float(v) if is_number(v) else float("nan")
+
+
 def fmt_number(v, digits: int = DIGITS) -> str:
     if v is None or isnan(v):
         return "—"

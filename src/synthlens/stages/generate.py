@@ -19,17 +19,15 @@ as an uninterrupted run's. What each cell cost goes to data/ledger/<model>.json
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from pathlib import Path
 
-from ..config import Params
+from ..config import Params, SyntheticDataset
 from ..generation import cell_work
 from ..generation.backend_api import Backend
 from ..generation.backends import load_backend
 from ..generation.ledger import Ledger, Prices
 from ..generation.location import generator_location, local_revision
+from ..incremental import canonical_sha256, drop_stale, file_sha256
 from ..layout import ledger_file, probe_file, reference_dir, synthetic_dir, synthetic_file
 from ..provenance import code_sha256
 from ..records import read_json, read_jsonl, write_json
@@ -67,17 +65,8 @@ def fingerprint(params: Params, model_name: str, domain: str, decoding: str,
                "generate": g.model_dump(exclude={"batch_size", "samples_per_label"}),
                "code": code_sha256(*CODE)}
     if params.model(model_name).shots:  # few-shot examples come from R-train
-        payload["train_sha"] = hashlib.sha256(
-            (reference_dir(domain) / "train.jsonl").read_bytes()).hexdigest()
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _drop_stale(model_name: str, keep: set[Path]) -> None:
-    """Remove cell files of this model that are no longer in the grid."""
-    for path in synthetic_dir(model_name).glob("*/*.jsonl"):
-        if path not in keep:
-            log.info("generate: removing %s (no longer in the grid)", path)
-            path.unlink()
+        payload["train_sha"] = file_sha256(reference_dir(domain) / "train.jsonl")
+    return canonical_sha256(payload, 16)
 
 
 def probe_fingerprint(params: Params, model_name: str, domain: str) -> str:
@@ -86,10 +75,9 @@ def probe_fingerprint(params: Params, model_name: str, domain: str) -> str:
                "model": params.model(model_name).model_dump(exclude={"note", "size_b"}),
                "labels": [params.domain(domain).label_phrase(x)
                           for x in params.domain(domain).labels],
-               "test_sha": hashlib.sha256(
-                   (reference_dir(domain) / "test.jsonl").read_bytes()).hexdigest(),
+               "test_sha": file_sha256(reference_dir(domain) / "test.jsonl"),
                "code": code_sha256(*CODE)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    return canonical_sha256(payload, 16)
 
 
 def run_probe(params: Params, backend: Backend, model_name: str, domain: str) -> dict:
@@ -118,16 +106,16 @@ def run_probe(params: Params, backend: Backend, model_name: str, domain: str) ->
 
 
 def generate_domain(params: Params, backend: Backend, model_name: str, domain: str,
-                    cells: list[tuple], stamps: dict, index: dict, ledger: Ledger) -> None:
+                    cells: list[SyntheticDataset], stamps: dict, index: dict,
+                    ledger: Ledger) -> None:
     """The domain's cells that need samples, their shards packed into batches
     (generation/cell_work.py); each cell's file, fingerprint and ledger entry written the
     moment its last shard is (a crash loses at most the batch in flight)."""
     from tqdm.auto import tqdm
 
     index_path = synthetic_dir(model_name) / FINGERPRINTS
-    work = [cell_work.open_cell(params, model_name, domain, dataset, decoding, prompt,
-                                stamps[f"{domain}/{dataset}"], ledger, backend.keeps_partial)
-            for _, dataset, decoding, prompt in cells]
+    work = [cell_work.Cell.open(params, model_name, ds, stamps[ds.key], ledger,
+                                backend.keeps_partial) for ds in cells]
     for cell in work:
         index.pop(cell.key, None)
     write_json(index_path, index)  # a crash mid-cell leaves it marked as not done
@@ -141,13 +129,13 @@ def generate_domain(params: Params, backend: Backend, model_name: str, domain: s
 
     parts = [p for cell in work for p in cell_work.parts(params, cell)]
     writer = cell_work.Writer(params, backend, model_name, domain, ledger)
-    with tqdm(total=sum(len(p[2]) for p in parts), unit="sample", mininterval=2,
+    with tqdm(total=sum(len(p.samples) for p in parts), unit="sample", mininterval=2,
               desc=f"generate {model_name}/{domain} ({len(work)} datasets)") as bar:
         try:
             for batch in cell_work.pack(parts, params.generate.batch_size,
                                         mix=not backend.keeps_partial):
                 writer.run(batch, bar.update)
-                for cell in dict.fromkeys(p[0] for p in batch):
+                for cell in dict.fromkeys(p.cell for p in batch):
                     close(cell)
             for cell in work:  # cells whose shards were all there already
                 close(cell)
@@ -161,10 +149,12 @@ def run(params: Params, model_name: str) -> dict:
     cells = params.datasets(model_name)
     index_path = synthetic_dir(model_name) / FINGERPRINTS
     known = read_json(index_path) if index_path.is_file() else {}
-    stamps = {f"{d}/{n}": fingerprint(params, model_name, d, c, t) for d, n, c, t in cells}
-    todo = [(d, n, c, t) for d, n, c, t in cells if known.get(f"{d}/{n}") != stamps[f"{d}/{n}"]
-            or not synthetic_file(model_name, d, n).is_file()]
-    _drop_stale(model_name, {synthetic_file(model_name, d, n) for d, n, _, _ in cells})
+    stamps = {ds.key: fingerprint(params, model_name, ds.domain, ds.decoding, ds.prompt)
+              for ds in cells}
+    todo = [ds for ds in cells if known.get(ds.key) != stamps[ds.key]
+            or not synthetic_file(model_name, ds.domain, ds.name).is_file()]
+    drop_stale(synthetic_dir(model_name).glob("*/*.jsonl"),
+               {synthetic_file(model_name, ds.domain, ds.name) for ds in cells}, "generate")
     index = {k: v for k, v in known.items() if k in stamps}
     probes = read_json(probe_file(model_name)) if probe_file(model_name).is_file() else {}
     probe_stamps = ({d: probe_fingerprint(params, model_name, d) for d in params.grid.domains}
@@ -176,10 +166,10 @@ def run(params: Params, model_name: str) -> dict:
                     else Prices(), api.max_cost_usd if api else None,
                     {k: v for k, v in (read_json(ledger_file(model_name)) if
                                        ledger_file(model_name).is_file() else {}).items()
-                     if k in stamps and k not in {f"{d}/{n}" for d, n, _, _ in todo}})
+                     if k in stamps and k not in {ds.key for ds in todo}})
     loaded, backend, loads = None, None, 0
     for domain in params.grid.domains:  # domain by domain: a per-domain model loads once
-        mine = [c for c in todo if c[0] == domain]
+        mine = [ds for ds in todo if ds.domain == domain]
         if not mine and (domain in probes or domain not in probe_stamps):
             continue
         location = generator_location(params, model_name, domain)[0]

@@ -4,25 +4,20 @@ Only the metrics of the current grid (params `grid`) are read, so stale files of
 grid never leak into a table. What is written (see paper_figures/README.md):
 
 - results.{csv,md}, tradeoffs.csv (+ two more trade-off CSVs for `dvc plots`);
-- Figure 2 (trade-offs over temperature, mean over domains), Figures 5/6 (the same per
-  domain, in per_domain/), Appendix D (the trade-offs over model size);
-- Table 2 (per model and decoding), the per-domain table, Table 5 (prompts), Table 9
-  (reference datasets), few-shot vs zero-shot, correlations, provenance.md;
-- beyond the paper (report/beyond_report.py): robustness under a second backbone / featurizer,
-  leakage, per-label faithfulness and confusion, two heat maps (characteristics' correlations,
-  diversity measures' agreement);
-- beyond the grid (report/beyond_grid.py, beyond_grid_figures.py): prompt sensitivity
-  (table_templates, figure_templates), the contamination probe (table_contamination),
-  learning curves with samples worth (table_learning_curves, figure_learning_curves), human
-  labels (table_human_labels); mixtures sit in Table 2 and the trade-off figures;
-- what generation cost (report/cost_table.py: table_ledger, from data/ledger/);
+- every table (CSV, Markdown, LaTeX) and figure (PNG, PDF) that report/registry.py lists, in
+  its order: the paper's (Table 2, the per-domain table, Tables 5 and 9, few-shot vs zero-shot,
+  correlations; Figure 2, Figures 5/6 in per_domain/, Appendix D), and those beyond it
+  (robustness, leakage, label quality, per label, the two heat maps, prompt sensitivity,
+  contamination, learning curves, human labels, cost); the builders live in report/tables/
+  and report/figures/, one module per family;
+- provenance.md (report/tables/provenance.py);
 - DVC's views (report/dvc_views.py): plots/ (confusion matrices, learning curves) for `dvc
   plots show`; and data/headline.json for `dvc metrics diff` and `dvc exp show`;
-- index.html: every table and figure and the verdicts on the paper's claims (computed here
-  with report.claim_checks from the same metrics, so the page is never out of date).
+- index.html (report/html_page.py): every table and figure under its registry section and the
+  verdicts on the paper's claims (computed here with report.claim_checks from the same metrics,
+  so the page is never out of date).
 
-Loading lives in report/rundata.py, table builders in report/tables.py, plots in
-report/figures.py, the page in report/html_page.py.
+Loading lives in report/rundata.py, the table model in report/tabular.py.
 """
 from __future__ import annotations
 
@@ -32,13 +27,12 @@ from pathlib import Path
 
 from ..config import Params
 from ..layout import DATA
-from ..report import (beyond_grid, beyond_grid_figures, beyond_report, cost_table, dvc_views,
-                      figures, html_page)
+from ..report import dvc_views, html_page, registry
 from ..report.claim_checks import evaluate_claims
 from ..report.claim_intervals import annotate
 from ..report.manifest import Artefact, Manifest
 from ..report.rundata import TRADEOFFS, domain_means, load_run, markdown_table, write_csv
-from ..report.tables import build_all, provenance_markdown
+from ..report.tables.provenance import provenance_markdown
 from ..report.tabular import write_table
 
 log = logging.getLogger(__name__)
@@ -72,15 +66,10 @@ def run(params: Params, out: str | Path = "paper_figures",
                   out / name)
         add(Artefact(name, "All datasets", "data", f"dvc plots: {x} vs {y}"))
 
-    for a in figures.write_all(run_data, means, params, out):
-        add(a)
-    for a in beyond_report.write_figures(run_data, out):
-        add(a)
-    for a in beyond_grid_figures.write_figures(run_data, params, out):
-        add(a)
-    tables = (build_all(run_data, means, params) + beyond_report.build_all(run_data, params) +
-              beyond_grid.build_all(run_data, params) +
-              [("Cost", cost_table.ledger_table(run_data, params))])
+    for entry, drawn in registry.draw_figures(run_data, params, out):
+        add(Artefact(drawn.file, entry.section.title, "figure", drawn.title, drawn.no_data))
+    tables = [(entry.section.title, table)
+              for entry, table in registry.build_tables(run_data, params)]
     for section, table in tables:
         for path in write_table(table, out):
             add(Artefact(path.name, section, "table", table.title))

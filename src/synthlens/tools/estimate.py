@@ -9,8 +9,10 @@ that loads the model once (a pipeline-trained model is one model per domain) and
 every dataset of the model (Params.datasets: each (domain, decoding) cell of the grid and each
 template variant, with its own prompt); train_reference@<domain> fine-tunes the classifier on
 R-train and on R-train's stratified split (complexity) for every classifier seed;
-evaluate@<domain> is one process per domain: it fine-tunes the classifier on the
-(1 - holdout_fraction) part of every synthetic dataset S of the domain (grid cells, template
+evaluate@<model> is one process per generator (evaluate_mixtures one for the mixtures,
+evaluate_reference@<domain> one per domain for the reference rows; the estimate sums their
+work by domain): it fine-tunes the classifier on the (1 - holdout_fraction) part of every
+synthetic dataset S of the domain (grid cells, template
 variants and mixtures, which stage mix draws from grid datasets without generating) for every
 seed, and runs it on S (faithfulness), on S's held-out part (complexity) and on R-test
 (performance), and scores the reference row (R-train against R-test, whose classifier work
@@ -25,7 +27,7 @@ from .estimate_extra import analyses, learning_curves, probe
 from .estimate_sizes import (Item, api_seconds, assumed_marks, datasets_detail, finetune_steps,
                              holdout_rows, mauve_run_seconds, mauve_sides, n_, output_rate,
                              prefill_tokens_per_second, prompt_tokens, reference_rows, seeds_,
-                             size_b, synthetic_rows)
+                             size_b, synthetic_rows, evaluated)
 
 # The wall-time budget of `make reproduce` on one GPU, by profile; mini has none (CPU).
 BUDGET_HOURS = {"paper": 8.0, "gpu-small": 1.0}
@@ -95,7 +97,7 @@ def model_loads(params: Params) -> list[Item]:
 
 
 def classifier_work(params: Params) -> list[Item]:
-    """Fine-tuning and inference of the classifier, per train_reference@ and evaluate@ domain."""
+    """Fine-tuning and inference of the classifier, per train_reference@ and evaluate domain."""
     c, d, h = params.classifier, params.dry_run, params.evaluate.holdout_fraction
     seeds, items = len(c.seeds), []
     for domain in params.grid.domains:
@@ -116,12 +118,12 @@ def classifier_work(params: Params) -> list[Item]:
         hold_s = holdout_rows([params.samples_per_label(domain)]
                               * len(params.domain(domain).labels), h)
         steps = datasets * seeds * finetune_steps(n_s - hold_s, c)
-        items.append(Item("fine-tuning", f"evaluate@{domain}",
+        items.append(Item("fine-tuning", evaluated(domain),
                           f"{what} x {seeds_(seeds)}, one fine-tune on "
                           f"{n_(n_s - hold_s)} of {n_(n_s)}: {n_(steps)} steps",
                           steps / d.classifier_steps_per_second))
         texts = datasets * seeds * (n_s + hold_s + n_test)
-        items.append(Item("classifier inference", f"evaluate@{domain}",
+        items.append(Item("classifier inference", evaluated(domain),
                           f"{what} x {seeds_(seeds)} x (S {n_(n_s)} + held-out "
                           f"{n_(hold_s)} + R-test {n_(n_test)}{m_test}): {n_(texts)} texts",
                           texts / d.classifier_texts_per_second))
@@ -140,7 +142,7 @@ def featurization(params: Params) -> list[Item]:
                           texts / d.featurizer_texts_per_second))
         datasets, what = datasets_detail(params, domain)
         texts = datasets * synthetic_rows(params, domain)
-        items.append(Item("featurization", f"evaluate@{domain}",
+        items.append(Item("featurization", evaluated(domain),
                           f"{what} x {n_(synthetic_rows(params, domain))} texts",
                           texts / d.featurizer_texts_per_second))
     return items
@@ -148,13 +150,13 @@ def featurization(params: Params) -> list[Item]:
 
 def mauve_runs(params: Params) -> list[Item]:
     """One MAUVE computation per k-means seed, per synthetic dataset and for the reference
-    row, all in the domain's evaluate@ process."""
+    row, in the evaluate stages."""
     seeds, items = len(params.evaluate.mauve_seeds), []
     for domain in params.grid.domains:
         datasets, what = datasets_detail(params, domain)
         side_s, side_r = mauve_sides(params, domain)
         each_s, each_r = mauve_run_seconds(params, side_s), mauve_run_seconds(params, side_r)
-        items.append(Item("MAUVE", f"evaluate@{domain}",
+        items.append(Item("MAUVE", evaluated(domain),
                           f"{seeds_(seeds)} x ({what} at {n_(side_s)} a side, "
                           f"{each_s:.2f} s each + the reference row at {n_(side_r)} a side, "
                           f"{each_r:.2f} s) (CPU)", seeds * (datasets * each_s + each_r), cpu=True))
@@ -163,12 +165,15 @@ def mauve_runs(params: Params) -> list[Item]:
 
 def stage_processes(params: Params) -> dict[str, int]:
     """How many processes each dvc stage starts (one per matrix entry; mix is one, mixtures
-    or none)."""
+    or none; evaluate_mixtures one when a mixture is active)."""
     m, dom = len(params.grid.models), len(params.grid.domains)
     return {"prepare": dom, "train_generator": len(params.train_generator.domains),
             "convert_generator": len(params.convert_generator.models),
             "describe_generator": m, "generate": m, "mix": 1, "featurize": dom,
-            "train_reference": dom, "evaluate": dom, "report": 1, "verify": 1}
+            "train_reference": dom, "second_opinion": dom, "evaluate_reference": dom,
+            "evaluate": m,
+            "evaluate_mixtures": int(bool(params.active_mixtures())), "cards": 1, "report": 1,
+            "verify": 1}
 
 
 def process_starts(params: Params) -> list[Item]:

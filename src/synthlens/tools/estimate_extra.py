@@ -1,12 +1,12 @@
 """The dry run's lines for the work beyond the paper's five numbers: the contamination probe
 (in generate@<model>), the analyses (metrics/analyses.py) and the learning curves (in
-evaluate@<domain>); tools/estimate.py adds them to the estimate. Reads no data."""
+the evaluate stages); tools/estimate.py adds them to the estimate. Reads no data."""
 from __future__ import annotations
 
 from ..config import Params
 from .estimate_sizes import (Item, datasets_detail, finetune_steps, mauve_run_seconds,
                              mauve_sides, n_, prefill_tokens_per_second, probe_tokens,
-                             reference_rows, synthetic_rows)
+                             reference_rows, synthetic_rows, evaluated)
 
 
 def probe(params: Params) -> list[Item]:
@@ -35,11 +35,12 @@ def probe(params: Params) -> list[Item]:
 
 
 def analyses(params: Params) -> list[Item]:
-    """evaluate@<domain> with analyses.enabled: the second featurizer's TF-IDF + SVD fit on
-    R-train once (dry_run.analyses_fit_seconds_per_domain); per synthetic dataset one MAUVE
-    run on the second featurizer (first seed) and analyses.mauve_resamples bootstrap MAUVE
-    runs, plus dry_run.analyses_seconds_per_dataset for the rest; the reference row: that
-    constant and one second-featurizer MAUVE run (R-train against R-test). All on the CPU."""
+    """With analyses.enabled: second_opinion@<domain> fits the TF-IDF classifier and the second
+    featurizer's TF-IDF + SVD on R-train once (dry_run.analyses_fit_seconds_per_domain); in
+    the evaluate stages, per synthetic dataset one MAUVE run on the second featurizer (first
+    seed) and analyses.mauve_resamples bootstrap MAUVE runs, plus
+    dry_run.analyses_seconds_per_dataset for the rest; the reference row: that constant and
+    one second-featurizer MAUVE run (R-train against R-test). All on the CPU."""
     a, d = params.analyses, params.dry_run
     c, fit = d.analyses_seconds_per_dataset, d.analyses_fit_seconds_per_domain
     if not a.enabled:
@@ -50,17 +51,19 @@ def analyses(params: Params) -> list[Item]:
         side_s, side_r = mauve_sides(params, domain)
         each_s, each_r = mauve_run_seconds(params, side_s), mauve_run_seconds(params, side_r)
         runs = 1 + a.mauve_resamples
-        items.append(Item("analyses", f"evaluate@{domain}",
-                          f"one TF-IDF + SVD fit ({fit:g} s) + "
+        items.append(Item("analyses", f"second_opinion@{domain}",
+                          "one TF-IDF classifier + TF-IDF + SVD fit on R-train (CPU)", fit,
+                          cpu=True))
+        items.append(Item("analyses", evaluated(domain),
                           f"{what} x ({runs} MAUVE run{'s' if runs != 1 else ''} at "
                           f"{n_(side_s)} a side, {each_s:.2f} s each, + {c:g} s) + the "
                           f"reference row (1 MAUVE run at {n_(side_r)} a side + {c:g} s) (CPU)",
-                          fit + datasets * (runs * each_s + c) + each_r + c, cpu=True))
+                          datasets * (runs * each_s + c) + each_r + c, cpu=True))
     return items
 
 
 def learning_curves(params: Params) -> list[Item]:
-    """evaluate@<domain> with learning_curve.sizes: for every synthetic dataset and for R-train,
+    """The evaluate stages with learning_curve.sizes: for every synthetic dataset and for R-train,
     one fit per size no larger than the data (larger ones are NaN, not trained). tfidf:
     dry_run.tfidf_fit_seconds a fit (CPU); classifier: a fine-tune of finetune_steps(size)
     steps and inference on R-test per fit."""
@@ -76,14 +79,14 @@ def learning_curves(params: Params) -> list[Item]:
         fits = datasets * len(fit_s) + len(fit_r)
         head = f"{what} x {len(fit_s)} sizes + R-train x {len(fit_r)} sizes = {fits} fits"
         if lc.backbone == "tfidf":
-            items.append(Item("learning curves", f"evaluate@{domain}",
+            items.append(Item("learning curves", evaluated(domain),
                               f"{head} x {d.tfidf_fit_seconds:g} s (TF-IDF, CPU)",
                               fits * d.tfidf_fit_seconds, cpu=True))
             continue
         steps = (datasets * sum(finetune_steps(n, c) for n in fit_s)
                  + sum(finetune_steps(n, c) for n in fit_r))
         texts = fits * n_test
-        items.append(Item("learning curves", f"evaluate@{domain}",
+        items.append(Item("learning curves", evaluated(domain),
                           f"{head}: {n_(steps)} fine-tuning steps + {n_(texts)} R-test texts",
                           steps / d.classifier_steps_per_second
                           + texts / d.classifier_texts_per_second))

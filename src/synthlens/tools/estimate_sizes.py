@@ -61,8 +61,14 @@ def synthetic_rows(params: Params, domain: str) -> int:
     return params.samples_per_label(domain) * len(params.domain(domain).labels)
 
 
+def evaluated(domain: str) -> str:
+    """Where the estimate puts a domain's evaluation work: the evaluate stages (evaluate@<model>
+    for each generator's datasets, evaluate_mixtures, evaluate_reference@<domain>), summed."""
+    return f"evaluate ({domain})"
+
+
 def evaluated_datasets(params: Params, domain: str) -> tuple[int, int, int]:
-    """(grid cells, template variants, mixtures): the synthetic datasets evaluate@<domain>
+    """(grid cells, template variants, mixtures): the synthetic datasets the evaluate stages
     scores (Params.datasets of every grid model, then Params.active_mixtures)."""
     grid = len(params.grid.models) * len(params.grid.decodings)
     every = sum(1 for m in params.grid.models for row in params.datasets(m) if row[0] == domain)
@@ -70,7 +76,7 @@ def evaluated_datasets(params: Params, domain: str) -> tuple[int, int, int]:
 
 
 def datasets_detail(params: Params, domain: str) -> tuple[int, str]:
-    """(how many synthetic datasets evaluate@<domain> scores, '<n> datasets' with the template
+    """(how many synthetic datasets the evaluate stages score in a domain, '<n> datasets' with the template
     variants and mixtures among them named)."""
     grid, variants, mixtures = evaluated_datasets(params, domain)
     extra = [f"{k} {what}" for k, what in ((variants, "template"), (mixtures, "mixture")) if k]

@@ -22,9 +22,10 @@ import numpy as np
 
 from ..config import ConfigError, Params
 from ..device import choose
+from ..incremental import file_sha256
 from ..layout import (human_labels_dir, human_labels_file, reference_classifier_dir,
                       synthetic_file)
-from ..metrics.human_labels import file_sha256, summarize
+from ..metrics.human_labels import summarize
 from ..records import read_jsonl, write_json, write_text
 from .labels_csv import COLUMNS, CsvRow, read_rows
 

@@ -1,12 +1,18 @@
-"""table_ledger: what generating each dataset cost (stage generate's ledgers, data/ledger/:
-generation/ledger.py), one row per (model, cell) and a total per model and for the run: prompt
-and output tokens, wall time, device, and the money where params give the model's prices."""
+"""The cost table (table_ledger): what generating each dataset cost, from stage generate's
+ledgers (data/ledger/, generation/ledger.py), one row per (model, cell) and a total per model
+and for the run: prompt and output tokens, wall time, device, and the money where params give
+the model's prices. Exports the builder (table_ledger) and its section.
+"""
 from __future__ import annotations
 
-from ..config import Params
-from .rundata import RunData
-from .tabular import Table
+from ...config import Params
+from ..manifest import Section
+from ..rundata import RunData
+from ..tabular import Table
 
+COST = Section("Cost", "What generating each dataset took: prompt and output tokens, seconds, "
+               "the device, and the money where params give an API model's prices "
+               "(data/ledger/).")
 NUMBERS = ("samples", "prompt_tokens", "output_tokens", "seconds", "cost_usd")
 
 
@@ -17,7 +23,7 @@ def _total(entries: list[dict], key: str):
     return round(sum(values), 6) if key in ("seconds", "cost_usd") else int(sum(values))
 
 
-def ledger_table(run: RunData, params: Params) -> Table:
+def table_ledger(run: RunData, params: Params) -> Table:
     t = Table("table_ledger", "What generating each dataset cost: tokens, time, device, money",
               ["model", "cell", "samples", "prompt tokens", "output tokens", "seconds",
                "device", "cost (USD)"],

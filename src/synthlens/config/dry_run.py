@@ -1,11 +1,11 @@
 """params.yaml's dry_run section: the throughputs behind `make dry-run`'s wall-time estimate
 (tools/estimate.py), each bounded and saying what it assumes and where the figure comes from.
-Kept apart from config.py so that module stays short; config.py re-exports DryRunSpec."""
+Params (params.py) holds it; `from synthlens.config import DryRunSpec` reaches it."""
 from __future__ import annotations
 
 from pydantic import Field
 
-from .config_base import Strict
+from .base import Strict
 
 
 class ArchThroughput(Strict):

@@ -1,11 +1,11 @@
-"""Params of the analyses beyond the paper's five numbers (analyses: second opinions, leakage,
-two-sample test, more diversity measures, bootstrap intervals), of `make compare` (how a
-rerun is judged against the committed results) and of `make label-export` (human labels)."""
+"""The params.yaml sections of checking a run: compare (`make compare`: how far a rerun's numbers
+may move from the committed results), claims (`make verify`: how the paper's claims are tested)
+and labels (`make label-export`: which synthetic samples people label)."""
 from __future__ import annotations
 
 from pydantic import Field
 
-from .config_base import Strict
+from .base import Strict
 
 
 class KeyTolerance(Strict):
@@ -26,39 +26,6 @@ class CompareSpec(Strict):
     """`make compare`: this run's metrics and probes against the committed ones."""
 
     tolerance: ToleranceSpec = ToleranceSpec()
-
-
-class AnalysesSpec(Strict):
-    """What evaluate computes besides the five characteristics (metrics/analyses.py)."""
-
-    enabled: bool = Field(default=True, description="off: only the paper's five numbers")
-    svd_dim: int = Field(default=64, gt=0, le=4096, description="TF-IDF + SVD features of the "
-                         "second MAUVE")
-    near_ngram: int = Field(default=3, gt=0, le=20, description="word n-grams compared for "
-                            "near duplicates")
-    near_threshold: float = Field(default=0.8, gt=0, le=1, description="n-gram Jaccard "
-                                  "similarity at or above which two texts are near duplicates")
-    near_edit_threshold: float = Field(default=0.85, gt=0, le=1, description="word edit "
-                                       "similarity (1 - word Levenshtein distance / longer "
-                                       "length) at or above which two texts are near "
-                                       "duplicates too (metrics/leakage.py)")
-    leak_flag: float = Field(default=0.05, ge=0, le=1, description="Table 2 flags a dataset "
-                             "when at least this share of it repeats R-test (exactly or nearly)")
-    two_sample_folds: int = Field(default=5, ge=2, le=50, description="cross-validation folds "
-                                  "of the real-vs-synthetic classifier")
-    self_bleu_sample: int = Field(default=100, ge=2, le=100_000, description="hypotheses of "
-                                  "Self-BLEU (each against the other sampled texts); a dataset "
-                                  "with fewer texts gets NaN")
-    near_dup_quantile: float = Field(default=0.99, gt=0.5, lt=1, description="semantic near "
-                                     "duplicates: a pair at or above this quantile of real "
-                                     "texts' nearest-neighbour cosine similarity (metrics/"
-                                     "embedding_space.py)")
-    data_map_epochs: int = Field(default=10, ge=2, le=1000, description="epochs of the data "
-                                 "map's head (metrics/label_quality.py)")
-    bootstrap_resamples: int = Field(default=200, ge=10, le=100_000)
-    bootstrap_level: float = Field(default=0.95, gt=0.5, lt=1)
-    mauve_resamples: int = Field(default=20, ge=0, le=10_000, description="bootstrap "
-                                 "resamples of MAUVE (each one more MAUVE run; 0 = no interval)")
 
 
 class ClaimsSpec(Strict):

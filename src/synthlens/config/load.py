@@ -1,11 +1,31 @@
-"""Messages for a bad params.yaml: pydantic's validation errors rewritten to name the key, say
-what was found, and how to write a number YAML read as text."""
+"""Reading params.yaml: load_params, and the messages for a bad file (pydantic's validation
+errors rewritten to name the key, say what was found, and how to write a number YAML read as
+text)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+
+from .base import ConfigError
+from .params import Params
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: params file not found")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(format_errors(e, path)) from None
 
 
 def format_errors(err: ValidationError, path: Path) -> str:

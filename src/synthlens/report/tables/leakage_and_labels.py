@@ -1,53 +1,35 @@
-"""The report's outputs beyond the paper's five numbers (issue 9), built from this run's metrics:
-the robustness tables (rank agreement under a second classifier backbone / featurizer, and the
-claims' verdicts under each), the leakage table (with the embedding-space measures), the
-label-quality table, the per-label table, and two heat maps (the
-characteristics' correlations, the diversity measures' agreement). The pieces that work on flat
-rows are in beyond.py; this module picks the run's rows, names the files and the sections.
+"""The tables of what a dataset repeats and how its labels hold up, one row per dataset (or per
+dataset and label): table_leakage (overlap with R-train / R-test and with itself, the
+two-sample test, further diversity measures and the embedding-space ones), table_label_quality
+(label issues beside faithfulness, the data map beside complexity) and table_per_label
+(faithfulness per label and what the reference classifier took each label's samples for).
+Exports the three builders (table_leakage, table_label_quality, table_per_label) and their
+sections.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from pathlib import Path
 
-from ..config import Params
-from . import beyond
-from .claim_checks import evaluate_claims
-from .manifest import Artefact
-from .rundata import CHARACTERISTICS, LABELS, RunData
-from .tables import FLAG, leak_flag
-from .tabular import Table
+from ...config import Params
+from ..manifest import Section
+from ..rundata import LABELS, RunData
+from ..tabular import Table
+from .paper import FLAG, leak_flag
 
-# index.html section -> the sentence that says how to read it (README.md repeats it)
-INTRO = {
-    "Robustness": "Do the conclusions survive a second classifier backbone (TF-IDF + logistic "
-                  "regression) and a second MAUVE featurizer (TF-IDF + SVD)? Spearman ρ near 1 "
-                  "means the datasets keep their order; the second table gives each claim's "
-                  "verdict under either.",
-    "Leakage": "Per dataset, the share of samples repeating R-train / R-test or an earlier "
-               "sample (exactly or nearly), the two-sample AUC next to MAUVE (0.5 = real and "
-               "synthetic indistinguishable) and the other diversity measures; a high R-test "
-               "share flatters faithfulness and performance. In the featurizer's embedding "
-               "space: Vendi and cosine diversity, the share nearer R-train than a real "
-               "holdout, semantic near duplicates; the reference_n row is real text of the "
-               "same size, the ceiling to read each value against.",
-    "Label quality": "Is low faithfulness mislabelling or another style, is high complexity "
-                     "noise or hard examples? Label issues by confident learning (cleanlab) "
-                     "beside faithfulness; the data map's easy / ambiguous / hard shares "
-                     "beside complexity.",
-    "Characteristic correlations": "Spearman correlation of each pair of characteristics "
-                                   "across the run's synthetic datasets (n in the title): "
-                                   "|ρ| near 1 means two characteristics say the same thing.",
-    "Diversity measures": "Spearman correlation between the diversity measures across the "
-                          "synthetic datasets, each turned so that higher = more varied: near 1 "
-                          "means they rank the datasets alike.",
-    "Per label": "Faithfulness per label and, per dataset and label asked for, what the "
-                 "reference classifier took the samples for: which labels a generator writes "
-                 "badly and what they read like instead.",
-}
-SECOND_KEYS = {"faithfulness": "faithfulness_2", "complexity": "complexity_2",
-               "performance": "performance_2", "mauve": "mauve_2"}
+LEAKAGE = Section("Leakage", "Per dataset, the share of samples repeating R-train / R-test or "
+                  "an earlier sample (exactly or nearly), the two-sample AUC next to MAUVE (0.5 "
+                  "= real and synthetic indistinguishable) and the other diversity measures; a "
+                  "high R-test share flatters faithfulness and performance. In the featurizer's "
+                  "embedding space: Vendi and cosine diversity, the share nearer R-train than a "
+                  "real holdout, semantic near duplicates; the reference_n row is real text of "
+                  "the same size, the ceiling to read each value against.")
+LABEL_QUALITY = Section("Label quality", "Is low faithfulness mislabelling or another style, is "
+                        "high complexity noise or hard examples? Label issues by confident "
+                        "learning (cleanlab) beside faithfulness; the data map's easy / "
+                        "ambiguous / hard shares beside complexity.")
+PER_LABEL = Section("Per label", "Faithfulness per label and, per dataset and label asked for, "
+                    "what the reference classifier took the samples for: which labels a "
+                    "generator writes badly and what they read like instead.")
 
 
 def _key(params: Params):
@@ -59,50 +41,6 @@ def _key(params: Params):
                       pos["model"].get(r["model"], 99), pos["decoding"].get(r["decoding"], 99))
 
 
-# ---------------------------------------------------------------- robustness
-def second_opinion_run(run: RunData) -> RunData:
-    """A copy of the run whose faithfulness, complexity, performance and MAUVE are the second
-    backbone's / featurizer's values (their stds the second stds, no intervals: neither the
-    per-dataset ones nor the bootstrap draws a mean over domains would get one from)."""
-    nan = float("nan")
-    rows = []
-    for r in run.rows:
-        r = dict(r)
-        boot = r.get("bootstrap") or {}
-        r["bootstrap"] = {"level": boot.get("level"),
-                          "draws": {c: d for c, d in (boot.get("draws") or {}).items()
-                                    if c not in SECOND_KEYS}}
-        for c, second in SECOND_KEYS.items():
-            r[c] = r.get(second, nan)
-            r[f"{c}_std"] = r.get(f"{second}_std", nan)
-            r[f"{c}_ci_low"] = r[f"{c}_ci_high"] = nan
-        rows.append(r)
-    return replace(run, rows=rows)
-
-
-def robustness_tables(run: RunData, params: Params) -> list[Table]:
-    """table_robustness (rank agreement per characteristic) and table_robustness_verdicts."""
-    ranks = beyond.robustness_table(run.rows)
-    ranks.name = "table_robustness"
-    ranks.notes.append("One point per synthetic dataset (model × domain × decoding); "
-                       "'datasets' is n. The second values come from the same evaluate stage "
-                       "(params analyses).")
-    main = {r.number: r.verdict for r in evaluate_claims(run, params)}
-    second = {r.number: r.verdict for r in evaluate_claims(second_opinion_run(run), params)}
-    verdicts = beyond.verdicts_table(main, second, main_name="main backbone + featurizer",
-                                     second_name="second backbone + featurizer")
-    verdicts.name = "table_robustness_verdicts"
-    verdicts.title = ("The paper's claims under the main and the second classifier backbone "
-                      "and MAUVE featurizer")
-    verdicts.notes = ["The same checks as claims.md, once on this run's numbers and once with "
-                      "faithfulness, complexity, performance and conformity replaced by the "
-                      "second backbone's / featurizer's values (diversity is unchanged). "
-                      "Claims as numbered in claims.md; a verdict that flips rests on the "
-                      "choice of model."]
-    return [ranks, verdicts]
-
-
-# ---------------------------------------------------------------- leakage
 LEAK_COLUMNS = [("leak_exact_train", "R-train exact"), ("leak_exact_test", "R-test exact"),
                 ("leak_near_train", "R-train near"), ("leak_near_test", "R-test near"),
                 ("self_exact", "self exact"), ("self_near", "self near"),
@@ -116,7 +54,7 @@ LEAK_COLUMNS = [("leak_exact_train", "R-train exact"), ("leak_exact_test", "R-te
                 ("near_dup_test", "semantic R-test near-dup.")]
 
 
-def leakage_table(run: RunData, params: Params) -> Table:
+def table_leakage(run: RunData, params: Params) -> Table:
     a = params.analyses
     t = Table("table_leakage", "Leakage, self-duplicates, two-sample test and more diversity "
               "measures per dataset",
@@ -156,7 +94,7 @@ def leakage_table(run: RunData, params: Params) -> Table:
 
 
 # ---------------------------------------------------------------- label quality
-def label_quality_table(run: RunData, params: Params) -> Table:
+def table_label_quality(run: RunData, params: Params) -> Table:
     """Faithfulness beside the label-issue rate, complexity beside the data map's regions, per
     dataset; the reference_n row is real text of the synthetic size (the ceiling)."""
     keys = ["faithfulness", "label_issue_rate", "complexity", "map_easy", "map_ambiguous",
@@ -192,7 +130,7 @@ def label_quality_table(run: RunData, params: Params) -> Table:
 
 
 # ---------------------------------------------------------------- per label
-def per_label_table(run: RunData, params: Params) -> Table:
+def table_per_label(run: RunData, params: Params) -> Table:
     t = Table("table_per_label", "Faithfulness per label and what the reference classifier "
               "took each label's samples for",
               ["domain", "model", "decoding", "label asked for", "faithfulness", "Vendi",
@@ -230,27 +168,3 @@ def per_label_table(run: RunData, params: Params) -> Table:
         t.notes.append(f"no per-label numbers in {len(without)} dataset(s): " +
                        ", ".join(without[:10]) + (", …" if len(without) > 10 else ""))
     return t
-
-
-# ---------------------------------------------------------------- all of it
-def build_all(run: RunData, params: Params) -> list[tuple[str, Table]]:
-    """(section of index.html, table) for every table of this module."""
-    return ([("Robustness", t) for t in robustness_tables(run, params)] +
-            [("Leakage", leakage_table(run, params)),
-             ("Label quality", label_quality_table(run, params)),
-             ("Per label", per_label_table(run, params))])
-
-
-def write_figures(run: RunData, out: Path) -> list[Artefact]:
-    """figure_correlations and figure_diversity_measures (PNG + PDF); one Artefact per PNG."""
-    arts = []
-    m = beyond.correlation_figure(run.rows, out / "figure_correlations.png",
-                                  keys=tuple(CHARACTERISTICS))
-    arts.append(Artefact("figure_correlations.png", "Characteristic correlations", "figure",
-                         f"Spearman correlations of the characteristics (n = {m.n})",
-                         m.message))
-    m = beyond.diversity_ranking_figure(run.rows, out / "figure_diversity_measures.png")
-    arts.append(Artefact("figure_diversity_measures.png", "Diversity measures", "figure",
-                         f"How the diversity measures rank the datasets (n = {m.n})",
-                         m.message))
-    return arts

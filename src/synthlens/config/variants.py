@@ -1,18 +1,37 @@
 """Params of the datasets beyond the grid (issue 10): prompt templates as an axis (templates:
 more named prompts per model at some decodings), attributed prompts (attributes: values drawn
-per sample into {placeholders}), and mixtures of several models' datasets (mixtures)."""
+per sample into {placeholders}), and mixtures of several models' datasets (mixtures); and
+SyntheticDataset, the record naming each synthetic dataset of a model (Params.datasets)."""
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import NamedTuple
 
 from pydantic import Field
 
-from .config_base import Strict
+from .base import NAME, Strict
 
 # a template variant's dataset is named <decoding>~<template> (a file name, not a params key)
 VARIANT_SEP = "~"
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+class SyntheticDataset(NamedTuple):
+    """One synthetic dataset of a model (a grid cell or a template variant of one). A tuple, so
+    `for domain, name, decoding, prompt in params.datasets(model)` unpacks it."""
+
+    domain: str
+    name: str       # its file name: the decoding, or <decoding>~<prompt> for a template variant
+    decoding: str   # key into params decodings
+    prompt: str     # key into params prompts
+
+    @property
+    def key(self) -> str:
+        """<domain>/<name>: how the fingerprints, the ledger and cell_work.Cell name it."""
+        return f"{self.domain}/{self.name}"
+
+    @property
+    def is_variant(self) -> bool:
+        """A template variant (the model's own prompt makes name == decoding)."""
+        return self.name != self.decoding
 
 
 class TemplatesSpec(Strict):
@@ -73,43 +92,17 @@ def check_variants(p) -> None:
             raise ValueError(f"attributes.{attr}: an empty list of values")
 
 
-def model_datasets(p, model: str) -> list[tuple[str, str, str, str]]:
-    """(domain, dataset, decoding, prompt) of every synthetic dataset of a model, domain by
-    domain: the grid's decodings with the model's own prompt (dataset = decoding), then its
-    template variants at the template decodings the grid runs (dataset = <decoding>~<prompt>)."""
+def model_datasets(p, model: str) -> list[SyntheticDataset]:
+    """Every synthetic dataset of a model, domain by domain: the grid's decodings with the
+    model's own prompt (name = decoding), then its template variants at the template decodings
+    the grid runs (name = <decoding>~<prompt>)."""
     own = p.model(model).prompt
     variants = [(c, t) for t in p.templates.models.get(model, [])
                 for c in p.templates.decodings if c in p.grid.decodings]
     return [row for d in p.grid.domains for row in
-            [(d, c, c, own) for c in p.grid.decodings] +
-            [(d, f"{c}{VARIANT_SEP}{t}", c, t) for c, t in variants]]
+            [SyntheticDataset(d, c, c, own) for c in p.grid.decodings] +
+            [SyntheticDataset(d, f"{c}{VARIANT_SEP}{t}", c, t) for c, t in variants]]
 
 
 def mixture_runs(p, mix: MixtureSpec) -> bool:
     return all(m.model in p.grid.models and m.decoding in p.grid.decodings for m in mix.members)
-
-
-class ProbeSpec(Strict):
-    """Contamination probe (generation/probe.py): each generator's zero-shot accuracy on R-test,
-    from the log-likelihood of each label's wording after the text; hf backend only."""
-
-    enabled: bool = True
-    max_texts: int = Field(default=200, gt=0, le=1_000_000, description="R-test texts scored "
-                           "(a seeded subsample when R-test is larger)")
-    completion: str = Field(default="{text}\nlabel:", description="vanilla models: the text "
-                            "the label wording follows ({text}, {labels})")
-    instruction: str = Field(default="Text: {text}\nWhich of these labels fits the text best: "
-                             "{labels}? Answer with the label only.", description="instruct "
-                             "models: the user message; the label wording is the answer")
-    batch_size: int = Field(default=32, gt=0, le=65_536)
-
-
-class LearningCurveSpec(Strict):
-    """Performance at several training-set sizes drawn from each dataset (metrics/
-    learning_curve.py), R-train's curve as the reference."""
-
-    sizes: list[int] = Field(default_factory=list, max_length=50, description="training-set "
-                             "sizes; [] = no curves")
-    backbone: Literal["tfidf", "classifier"] = Field(default="tfidf", description="tfidf: "
-                                                     "TF-IDF + logistic regression (seconds); "
-                                                     "classifier: the fine-tuned backbone")

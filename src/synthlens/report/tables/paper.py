@@ -1,34 +1,33 @@
-"""The report's tables (as `tabular.Table`s) and provenance.md, from this run's metrics."""
+"""The tables of the paper's numbers, each a builder of one `tabular.Table`: Table 2 (the five
+characteristics per model and decoding, mean over domains), its per-domain version (Figures 5
+and 6 as a table), Table 5 (prompts), Table 9 (reference datasets), few-shot vs zero-shot and
+the correlations of faithfulness, conformity and performance; the leakage flag Table 2 and
+table_leakage share. Their notes are in tables/notes.py; registry.py lists them.
+"""
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 
-from ..config import Params
-from ..generation.prompts import render_prompt
-from .interval_notes import INTERVAL_NOTE, MEAN_INTERVAL_NOTE, classifier_interval_note
-from .rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData
-from .table_notes import ONE_CLASS, ONE_CLASS_NOTE, SIZED_NOTE
-from .tabular import Change, Stat, Table, is_number, number_or_nan, to_markdown
+from ...config import Params
+from ...generation.prompts import render_prompt
+from ...metrics.correlation import correlation
+from ..manifest import Section
+from ..rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData, domain_means
+from ..tabular import Change, Stat, Table, is_number, number_or_nan
+from .notes import (HUMAN_NOTE, INTERVAL_NOTE, MEAN_INTERVAL_NOTE, MEAN_NOTE, MIXTURE_NOTE,
+                    ONE_CLASS, ONE_CLASS_NOTE, REFERENCE_NOTE, SIZED_NOTE,
+                    classifier_interval_note)
 
+TABLE_2 = Section("Table 2", "Means over domains per model and decoding; rows of family "
+                  "'mixture' are datasets drawn from their members ('mixture of'), listed after "
+                  "their last member model.")
+TABLE_5 = Section("Table 5")
+TABLE_9 = Section("Table 9")
+FEWSHOT = Section("Few-shot vs zero-shot")
+CORRELATIONS = Section("Correlations")
 HEADERS = {c: LABELS[c] for c in CHARACTERISTICS}
-MEAN_NOTE = ("Mean over the domains each model was run on (column 'domains'); ± is the seed "
-             "std of that mean (classifier seeds for faithfulness, complexity and performance; "
-             "MAUVE k-means seeds for conformity), propagated as sqrt(sum of squared "
-             "per-domain stds)/D. Diversity is one number per dataset (no ±). A domain "
-             "without a value (e.g. fewer tokens than the diversity budget k) makes the mean —.")
-REFERENCE_NOTE = ("Reference row: diversity of R-train, conformity = MAUVE of R-train against "
-                  "R-test, complexity of R-train by the same split procedure, and the R-train "
-                  "classifier's accuracy on R-test shown as both faithfulness and performance.")
-
 FLAG = "copies R-test"
-HUMAN_NOTE = ("label acc. (human): share of the human labels equal to the label the sample was "
-              "written for, pooled over the domains with human labels (weighted by their "
-              "number; n and the classifier agreement in table_human_labels); — without any.")
-MIXTURE_NOTE = ("Rows of family 'mixture': a synthetic dataset drawn from the member datasets "
-                "('mixture of'; params mixtures, stage mix), evaluated like any other, listed "
-                "after the rows of its last member model; the claims do not use them.")
 
 
 def _stat(row: dict, c: str) -> Stat:
@@ -132,6 +131,11 @@ def table2(means: list[dict], params: Params) -> Table:
     return t
 
 
+def table2_models(run: RunData, params: Params) -> Table:
+    """Table 2 of this run: table2 of its means over domains."""
+    return table2(domain_means(run), params)
+
+
 def table_per_domain(run: RunData, params: Params) -> Table:
     t = Table("table_per_domain", "Figures 5 and 6 as a table: the five characteristics per "
               "domain, model and decoding",
@@ -157,7 +161,7 @@ def table_per_domain(run: RunData, params: Params) -> Table:
     return t
 
 
-def table5_prompts(params: Params) -> Table:
+def table5_prompts(run: RunData, params: Params) -> Table:
     """Each prompt template the run's models use, per family and domain, with the prompt the
     first label gets (few-shot examples shown as placeholders)."""
     t = Table("table5_prompts", "Table 5: prompts per model family and domain",
@@ -243,7 +247,9 @@ def fewshot_pairs(params: Params) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def table_fewshot(means: list[dict], params: Params) -> Table:
+def table_fewshot(run: RunData, params: Params) -> Table:
+    """Per few-shot model of the grid and decoding, each characteristic's mean over domains
+    next to its zero-shot counterpart's (fewshot_pairs)."""
     t = Table("table_fewshot", "Few-shot vs zero-shot (mean over domains): zero-shot → "
               "few-shot (difference)",
               ["few-shot model", "zero-shot counterpart", "family", "shots", "decoding"] +
@@ -256,7 +262,7 @@ def table_fewshot(means: list[dict], params: Params) -> Table:
               CHARACTERISTICS,
               empty_note="This run has no few-shot models (no grid model with shots > 0): "
                          "nothing to compare.")
-    by = {(r["model"], r["decoding"]): r for r in means if r["kind"] == "synthetic"}
+    by = {(r["model"], r["decoding"]): r for r in domain_means(run) if r["kind"] == "synthetic"}
     for few, zero in fewshot_pairs(params):
         spec = params.models[few]
         for decoding in params.grid.decodings:
@@ -275,25 +281,6 @@ def table_fewshot(means: list[dict], params: Params) -> Table:
 
 CORRELATED = [("faithfulness", "mauve"), ("faithfulness", "performance"),
               ("mauve", "performance")]
-
-
-def correlation(xs: list[float], ys: list[float]) -> dict:
-    """Pearson and Spearman with two-sided p-values; NaN where n < 3 or a side is constant."""
-    from scipy import stats
-
-    pairs = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
-    out = {"n": len(pairs), "pearson": float("nan"), "pearson_p": float("nan"),
-           "spearman": float("nan"), "spearman_p": float("nan")}
-    if len(pairs) < 3:
-        return out
-    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
-    if len(set(a)) < 2 or len(set(b)) < 2:
-        return out
-    pr = stats.pearsonr(a, b)
-    sr = stats.spearmanr(a, b)
-    out.update(pearson=float(pr.statistic), pearson_p=float(pr.pvalue),
-               spearman=float(sr.statistic), spearman_p=float(sr.pvalue))
-    return out
 
 
 def table_correlations(run: RunData, params: Params) -> Table:
@@ -322,79 +309,3 @@ def table_correlations(run: RunData, params: Params) -> Table:
                            c["pearson_p"], c["spearman"], c["spearman_p"]])
     return t
 
-
-def build_all(run: RunData, means: list[dict], params: Params) -> list[tuple[str, Table]]:
-    """(section of index.html, table) for every table of the report."""
-    return [("Table 2", table2(means, params)),
-            ("Figures 5 and 6", table_per_domain(run, params)),
-            ("Table 5", table5_prompts(params)),
-            ("Table 9", table9_reference(run, params)),
-            ("Few-shot vs zero-shot", table_fewshot(means, params)),
-            ("Correlations", table_correlations(run, params))]
-
-
-# ------------------------------------------------------------------------ provenance
-ENV_KEYS = ("git_commit", "device", "python")
-
-
-def _environment(p: dict) -> str:
-    """The part of a provenance record shared by a whole run: code, packages, machine."""
-    return json.dumps({**{k: p.get(k) for k in ENV_KEYS}, "packages": p.get("packages")},
-                      sort_keys=True)
-
-
-def provenance_groups(run: RunData) -> tuple[list[tuple[dict, list[str]]], list[str]]:
-    """Distinct environments (git commit, packages, device, python) with their files, and the
-    files that carry no provenance (metrics written before provenance was recorded)."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    bare = []
-    for path, p in run.provenance:
-        if isinstance(p, dict):
-            groups[_environment(p)].append(path)
-        else:
-            bare.append(path)
-    return [(json.loads(k), v) for k, v in groups.items()], bare
-
-
-def provenance_tables(run: RunData) -> list[Table]:
-    """The distinct environments, and every metrics file with its environment and models."""
-    envs, bare = provenance_groups(run)
-    packages = sorted({k for env, _ in envs for k in (env.get("packages") or {})})
-    t_env = Table("provenance_environments", "Environments (identical ones listed once)",
-                  ["env", "files", "git commit", "device", "python"] + packages,
-                  empty_note="no metrics file of this run records its provenance")
-    index = {}
-    for i, (env, files) in enumerate(envs, 1):
-        index[_environment(env)] = f"E{i}"
-        pk = env.get("packages") or {}
-        t_env.rows.append([f"E{i}", len(files), str(env.get("git_commit")),
-                           str(env.get("device")), str(env.get("python"))] +
-                          [str(pk.get(k) or "—") for k in packages])
-    t_env.keys = ["env", "files", "git_commit", "device", "python"] + packages
-    if len(envs) > 1:
-        t_env.notes.append("Warning: the metrics come from more than one environment; the "
-                           "tables mix results of different code or package versions.")
-    t_files = Table("provenance_files", "Metrics files",
-                    ["metrics file", "env", "params sha256", "models"],
-                    keys=["metrics_file", "env", "params_sha256", "models"])
-    for path, p in run.provenance:
-        if not isinstance(p, dict):
-            t_files.rows.append([path, "—", "—", "no provenance recorded (older metrics file)"])
-            continue
-        models = p.get("models") or {}
-        desc = "; ".join(f"{k}: {v}" for k, v in sorted(models.items()) if v)
-        t_files.rows.append([path, index[_environment(p)], str(p.get("params_sha256", "—")),
-                             desc or "—"])
-    if bare:
-        t_files.notes.append(f"{len(bare)} file(s) carry no provenance: written before "
-                             "evaluate recorded it; rerun `dvc repro` to refresh them.")
-    return [t_env, t_files]
-
-
-def provenance_markdown(run: RunData) -> str:
-    envs, _ = provenance_groups(run)
-    head = ["# Provenance of this run's metrics", "",
-            f"{len(run.provenance)} metrics files; {len(envs)} distinct environment(s) (git "
-            "commit, package versions, device, Python). The params sha256 of a file hashes the "
-            "params that file depends on, so it differs between cells by design.", ""]
-    return "\n".join(head) + "\n" + "\n".join(to_markdown(t) for t in provenance_tables(run))

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from .config_base import Strict
+from .base import Strict
 
 # A chat model's opener before the text it was asked for. An interjection counts only alone on
 # its line or when "here is/are ..." follows it ("Okay movie, nothing special." is a review);

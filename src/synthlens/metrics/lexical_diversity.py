@@ -1,6 +1,6 @@
-"""Diversity measures beyond distinct-n: the gzip compression ratio of a dataset, Self-BLEU on a
-seeded sample, and any diversity function applied per label (a dataset can look varied overall
-while each label's texts repeat one template).
+"""Lexical diversity measures beyond distinct-n: the gzip compression ratio of a dataset,
+Self-BLEU on a seeded sample, and any diversity function applied per label (a dataset can look
+varied overall while each label's texts repeat one template).
 
 Each of them grows or shrinks with the size of what it is given (gzip finds more repeats in
 more text; Self-BLEU's references grow with the sample), so rows are compared on equal sizes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .config_base import Strict
+from .base import Strict
 
 
 class ApiSpec(Strict):

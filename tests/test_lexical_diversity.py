@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from synthlens.domains.builtin import make_split
-from synthlens.metrics import diversity_more as dm
+from synthlens.metrics import lexical_diversity as dm
 from synthlens.metrics.characteristics import TooFewTokens
 
 
