@@ -246,3 +246,14 @@ def test_dvc_stage_check_names_the_offender(tmp_path):
 ])
 def test_subcommand_is_read_from_the_cmd(cmd, sub):
     assert subcommand(cmd) == sub
+
+
+def test_no_module_spells_a_metrics_key_outside_the_schema():
+    """Issue 18: every metrics-file key is written K.<key> (metrics/schema.py), never as a
+    string literal, in metrics/, report/, stages/ and tools/ (the rule and its own check:
+    tests/test_metrics_schema.py)."""
+    from test_metrics_schema import SRC as SCHEMA_SRC, key_literals
+
+    left = key_literals(SCHEMA_SRC)
+    assert not left, (f"{len(left)} metrics-file keys spelled as literals (write K.<key>, "
+                      f"from synthlens.metrics.schema): {left[:20]}")

@@ -21,6 +21,7 @@ from .characteristics import budgeted_tokens, conformity, distinct_n
 from .lexical_diversity import compression_ratio_at_budget, diversity_per_label, self_bleu
 from .leakage import leakage
 from .per_label import confusion, faithfulness_per_label
+from .schema import K
 from .second_opinion import TfidfClassifier, scores, tfidf_classifier
 from .tfidf_svd import TfidfSvd
 from .two_sample import two_sample_auc
@@ -78,12 +79,12 @@ def diversity_measures(params: Params, texts: list[str], labels: Sequence[int],
     per, mean = diversity_per_label(texts=texts, labels=list(labels), diversity=by_label)
     draws = intervals.diversity_draws(tokens, e.diversity_tokens, a.bootstrap_resamples,
                                       params.seed)
-    return {"compression_ratio": compression_ratio_at_budget(
+    return {K.compression_ratio: compression_ratio_at_budget(
                 texts, k=e.diversity_tokens, seed=params.seed, tokenize=tokenize),
-            "self_bleu": self_bleu(texts=texts, sample=a.self_bleu_sample, seed=params.seed),
-            "diversity_per_label": mean,
-            "diversity_by_label": {str(k): v for k, v in per.items()},
-            **intervals.summarise(params, {"diversity": draws}, points_from_draws=["diversity"])}
+            K.self_bleu: self_bleu(texts=texts, sample=a.self_bleu_sample, seed=params.seed),
+            K.diversity_per_label: mean,
+            K.diversity_by_label: {str(k): v for k, v in per.items()},
+            **intervals.summarise(params, {K.diversity: draws}, points_from_draws=[K.diversity])}
 
 
 def second_mauve(params: Params, ref: Reference, texts: list[str]) -> float:
@@ -96,7 +97,7 @@ def second_mauve(params: Params, ref: Reference, texts: list[str]) -> float:
         return float("nan")
     svd = ref.svd(a.svd_dim, params.seed)
     return conformity(svd.reference_features, svd.transform(written), e.mauve_seeds[:1],
-                      e.mauve_samples, e.mauve_scaling_factor)["mauve"]
+                      e.mauve_samples, e.mauve_scaling_factor)[K.mauve]
 
 
 def with_intervals(params: Params, out: dict, draws: dict, points_from_draws=()) -> dict:
@@ -116,16 +117,16 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
     holdout_correct / test_correct: the per-sample correctness behind complexity and
     performance, one array per classifier seed (or one array: one seed)."""
     a = params.analyses
-    out = {"classifier_accuracy": classifier_accuracy}
+    out = {K.classifier_accuracy: classifier_accuracy}
     out.update(scores(reference_classifier=ref.tfidf, test_texts=ref.test_texts,
                       test_labels=ref.test_labels, texts=texts, labels=labels,
                       holdout_fraction=params.evaluate.holdout_fraction,
                       seeds=params.classifier.seeds))
-    out["mauve_2"] = second_mauve(params, ref, texts)
+    out[K.mauve_2] = second_mauve(params, ref, texts)
     out.update(leakage(synthetic_texts=texts, train_texts=ref.train_texts,
                        test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold,
                        edit_threshold=a.near_edit_threshold))
-    out["two_sample_auc"] = two_sample_auc(reference_texts=ref.train_texts,
+    out[K.two_sample_auc] = two_sample_auc(reference_texts=ref.train_texts,
                                            synthetic_texts=texts, seed=params.seed,
                                            folds=a.two_sample_folds)
     out.update(diversity_measures(params, texts, labels, tokenize))
@@ -133,12 +134,12 @@ def synthetic(params: Params, ref: Reference, texts: list[str], labels: list[int
              for p in (predicted_by_seed if predicted_by_seed is not None else [predicted])]
     draws = intervals.classifier_draws(params, agreement=agree, holdout_correct=holdout_correct,
                                        test_correct=test_correct)
-    draws["mauve"] = intervals.mauve_draws(params, reference_features, synthetic_features)
-    with_intervals(params, out, draws, points_from_draws=["mauve"])
+    draws[K.mauve] = intervals.mauve_draws(params, reference_features, synthetic_features)
+    with_intervals(params, out, draws, points_from_draws=[K.mauve])
     out[intervals.SEEDS_KEY] = len(agree)
-    out["faithfulness_by_label"] = faithfulness_per_label(
+    out[K.faithfulness_by_label] = faithfulness_per_label(
         predicted=predicted, labels=labels, label_names=ref.label_names)
-    out["confusion"] = confusion(predicted=predicted, labels=labels, label_names=ref.label_names)
+    out[K.confusion] = confusion(predicted=predicted, labels=labels, label_names=ref.label_names)
     return out
 
 
@@ -149,27 +150,27 @@ def real(params: Params, ref: Reference, classifier_accuracy: float,
     train/test overlap, real-vs-real two-sample AUC (a baseline near 0.5), diversity measures;
     with the R-train and R-test features, MAUVE's interval (its point the mean of the draws)."""
     a = params.analyses
-    out = {"classifier_accuracy": classifier_accuracy,
-           "classifier_accuracy_2": ref.tfidf.accuracy(ref.test_texts, ref.test_labels)}
-    out["faithfulness_2"] = out["performance_2"] = out["classifier_accuracy_2"]
+    out = {K.classifier_accuracy: classifier_accuracy,
+           K.classifier_accuracy_2: ref.tfidf.accuracy(ref.test_texts, ref.test_labels)}
+    out[K.faithfulness_2] = out[K.performance_2] = out[K.classifier_accuracy_2]
     cx = scores(reference_classifier=ref.tfidf, test_texts=ref.test_texts,
                 test_labels=ref.test_labels, texts=ref.train_texts, labels=ref.train_labels,
                 holdout_fraction=params.evaluate.holdout_fraction, seeds=params.classifier.seeds)
-    out["complexity_2"], out["complexity_2_std"] = cx["complexity_2"], cx["complexity_2_std"]
+    out[K.complexity_2], out[K.complexity_2_std] = cx[K.complexity_2], cx[K.complexity_2_std]
     e = params.evaluate
     svd = ref.svd(a.svd_dim, params.seed)
-    out["mauve_2"] = conformity(svd.reference_features, svd.transform(ref.test_texts),
+    out[K.mauve_2] = conformity(svd.reference_features, svd.transform(ref.test_texts),
                                 e.mauve_seeds[:1], e.mauve_samples,
-                                e.mauve_scaling_factor)["mauve"]
+                                e.mauve_scaling_factor)[K.mauve]
     out.update(leakage(synthetic_texts=ref.train_texts, train_texts=[],
                        test_texts=ref.test_texts, n=a.near_ngram, threshold=a.near_threshold,
                        edit_threshold=a.near_edit_threshold))
-    out["leak_exact_train"] = out["leak_near_train"] = float("nan")  # R-train against itself
-    out["two_sample_auc"] = two_sample_auc(reference_texts=ref.test_texts,
+    out[K.leak_exact_train] = out[K.leak_near_train] = float("nan")  # R-train against itself
+    out[K.two_sample_auc] = two_sample_auc(reference_texts=ref.test_texts,
                                            synthetic_texts=ref.train_texts, seed=params.seed,
                                            folds=a.two_sample_folds)
     out.update(diversity_measures(params, ref.train_texts, ref.train_labels, tokenize))
     if reference_features is not None and test_features is not None:
-        with_intervals(params, out, {"mauve": intervals.mauve_draws(
-            params, reference_features, test_features)}, points_from_draws=["mauve"])
+        with_intervals(params, out, {K.mauve: intervals.mauve_draws(
+            params, reference_features, test_features)}, points_from_draws=[K.mauve])
     return out

@@ -8,6 +8,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .schema import K
+
 
 class TooFewTokens(UserWarning):
     """A dataset is shorter than the diversity budget k, so it gets no diversity value."""
@@ -78,7 +80,7 @@ def conformity(reference_features: np.ndarray, synthetic_features: np.ndarray,
     import mauve
 
     if len(reference_features) < 2 or len(synthetic_features) < 2:
-        return {"mauve": float("nan"), "mauve_std": float("nan"), "mauve_n": 0}
+        return {K.mauve: float("nan"), K.mauve_std: float("nan"), K.mauve_n: 0}
     scores = []
     for seed in seeds:
         p, q = _equal_subsample(np.asarray(reference_features), np.asarray(synthetic_features),
@@ -86,8 +88,8 @@ def conformity(reference_features: np.ndarray, synthetic_features: np.ndarray,
         out = mauve.compute_mauve(p_features=p, q_features=q, num_buckets="auto",
                                   mauve_scaling_factor=scaling_factor, seed=seed, verbose=False)
         scores.append(float(out.mauve))
-    return {"mauve": float(np.mean(scores)), "mauve_std": float(np.std(scores)),
-            "mauve_n": int(len(p))}
+    return {K.mauve: float(np.mean(scores)), K.mauve_std: float(np.std(scores)),
+            K.mauve_n: int(len(p))}
 
 
 def label_accuracy(predicted: Sequence[int], labels: Sequence[int]) -> float:

@@ -18,6 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .schema import K
+
 
 def unit_rows(features) -> np.ndarray:
     """Rows scaled to length 1 (float64); a zero row stays zero."""
@@ -116,15 +118,15 @@ def embedding(features, labels: Sequence[int], *, train_side, test,
     features, labels = np.asarray(features), np.asarray(labels)
     nan = float("nan")
     if len(features) < 2:
-        return {"vendi": nan, "vendi_per_label": nan, "cosine_diversity": nan,
-                "closer_to_train": nan, "near_dup_self": nan, "near_dup_test": nan}
+        return {K.vendi: nan, K.vendi_per_label: nan, K.cosine_diversity: nan,
+                K.closer_to_train: nan, K.near_dup_self: nan, K.near_dup_test: nan}
     by_label = {str(int(k)): vendi(features[labels == k]) for k in np.unique(labels)}
     per_label = [v for v in by_label.values() if not np.isnan(v)]
-    return {"vendi": vendi(features),
-            "vendi_per_label": float(np.mean(per_label)) if per_label else nan,
-            "vendi_by_label": by_label,
-            "cosine_diversity": mean_cosine_distance(features),
-            "closer_to_train": closer_to_train_share(features, train_side, test, seed),
-            "near_dup_self": float(np.mean(nearest_similarity(features) >= limits["within"])),
-            "near_dup_test": float(np.mean(nearest_similarity(features, test) >= limits["test"])),
-            "near_dup_thresholds": limits}
+    return {K.vendi: vendi(features),
+            K.vendi_per_label: float(np.mean(per_label)) if per_label else nan,
+            K.vendi_by_label: by_label,
+            K.cosine_diversity: mean_cosine_distance(features),
+            K.closer_to_train: closer_to_train_share(features, train_side, test, seed),
+            K.near_dup_self: float(np.mean(nearest_similarity(features) >= limits["within"])),
+            K.near_dup_test: float(np.mean(nearest_similarity(features, test) >= limits["test"])),
+            K.near_dup_thresholds: limits}

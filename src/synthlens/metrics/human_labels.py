@@ -9,6 +9,7 @@ import logging
 from ..incremental import file_sha256
 from ..layout import human_labels_file, synthetic_file
 from ..records import read_json
+from .schema import K
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,8 @@ def summarize(human: list[str], intended: list[str], predicted: list[str] | None
                          "labels, and at least one")
     agreement = (None if predicted is None
                  else sum(h == p for h, p in zip(human, predicted)) / n)
-    return {"n_labelled": n, "label_accuracy": sum(h == i for h, i in zip(human, intended)) / n,
-            "classifier_agreement": agreement}
+    return {"n_labelled": n, K.label_accuracy: sum(h == i for h, i in zip(human, intended)) / n,
+            K.classifier_agreement: agreement}
 
 
 def human_label_metrics(domain: str, model: str, decoding: str) -> dict | None:
@@ -39,6 +40,6 @@ def human_label_metrics(domain: str, model: str, decoding: str) -> dict | None:
         log.warning("%s: the dataset changed since these labels were imported; they are left "
                     "out (make label-export, label again, make label-import)", path)
         return None
-    return {"label_accuracy": saved["label_accuracy"],
-            "classifier_agreement": saved["classifier_agreement"],
-            "n_human_labels": saved["n_labelled"]}
+    return {K.label_accuracy: saved[K.label_accuracy],
+            K.classifier_agreement: saved[K.classifier_agreement],
+            K.n_human_labels: saved["n_labelled"]}

@@ -27,9 +27,10 @@ import numpy as np
 from ..config import Params
 from .bootstrap import percentile_interval, seed_sample_draws
 from .characteristics import budgeted_tokens, conformity, distinct_n
+from .schema import K
 
 NAN = float("nan")
-DRAWS_KEY, LEVEL_KEY, SEEDS_KEY = "bootstrap_draws", "bootstrap_level", "ci_training_seeds"
+DRAWS_KEY, LEVEL_KEY, SEEDS_KEY = K.bootstrap_draws, K.bootstrap_level, K.ci_training_seeds
 
 
 def interval(name: str, draws: Sequence[float], level: float) -> dict[str, float]:
@@ -70,7 +71,7 @@ def mauve_draws(params: Params, reference_features, synthetic_features) -> np.nd
     if len(reference_features) < 2 or len(synthetic_features) < 2:
         return np.zeros(0)
     return np.asarray([conformity(reference_features, synthetic_features, [s], e.mauve_samples,
-                                  e.mauve_scaling_factor)["mauve"] for s in mauve_seeds(params)])
+                                  e.mauve_scaling_factor)[K.mauve] for s in mauve_seeds(params)])
 
 
 def _as_seeds(values) -> list[np.ndarray]:
@@ -88,9 +89,9 @@ def classifier_draws(params: Params, *, agreement, holdout_correct,
     array per classifier seed, or one array for one seed."""
     a = params.analyses
     kw = dict(resamples=a.bootstrap_resamples, seed=params.seed)
-    return {"faithfulness": seed_sample_draws(_as_seeds(agreement), paired=True, **kw),
-            "complexity": 1 - seed_sample_draws(_as_seeds(holdout_correct), paired=False, **kw),
-            "performance": seed_sample_draws(_as_seeds(test_correct), paired=True, **kw)}
+    return {K.faithfulness: seed_sample_draws(_as_seeds(agreement), paired=True, **kw),
+            K.complexity: 1 - seed_sample_draws(_as_seeds(holdout_correct), paired=False, **kw),
+            K.performance: seed_sample_draws(_as_seeds(test_correct), paired=True, **kw)}
 
 
 def summarise(params: Params, draws: dict[str, np.ndarray], *,
@@ -107,6 +108,6 @@ def summarise(params: Params, draws: dict[str, np.ndarray], *,
         finite = d[~np.isnan(d)]
         if name in points_from_draws and finite.size:
             out[name] = float(finite.mean())
-            if name == "mauve":
-                out["mauve_std"] = float(finite.std())
+            if name == K.mauve:
+                out[K.mauve_std] = float(finite.std())
     return out

@@ -19,6 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .schema import K
+
 AMBIGUOUS = 0.2   # variability at or above which a sample is ambiguous (the paper's plots: 0.2-0.3)
 
 
@@ -82,8 +84,8 @@ def regions(confidence: np.ndarray, variability: np.ndarray) -> dict[str, float]
     easy = ~ambiguous & (confidence >= 0.5)
     hard = ~ambiguous & ~easy
     n = max(1, len(confidence))
-    return {"map_easy": float(easy.sum() / n), "map_ambiguous": float(ambiguous.sum() / n),
-            "map_hard": float(hard.sum() / n)}
+    return {K.map_easy: float(easy.sum() / n), K.map_ambiguous: float(ambiguous.sum() / n),
+            K.map_hard: float(hard.sum() / n)}
 
 
 def label_quality(texts: Sequence[str], labels: Sequence[int], features, feature_labels,
@@ -91,16 +93,16 @@ def label_quality(texts: Sequence[str], labels: Sequence[int], features, feature
     """The metrics-file keys: label_issue_rate (cleanlab, on every text) and the data map's
     region shares and mean confidence / variability (on the texts with features)."""
     nan = float("nan")
-    out = {"label_issue_rate": float(label_issues(texts, labels, seed, folds).mean())
+    out = {K.label_issue_rate: float(label_issues(texts, labels, seed, folds).mean())
            if len(texts) else nan}
     if len(features) < 2 or len(set(feature_labels)) < 2:
-        return {**out, "map_easy": nan, "map_ambiguous": nan, "map_hard": nan,
-                "map_confidence": nan, "map_variability": nan}
+        return {**out, K.map_easy: nan, K.map_ambiguous: nan, K.map_hard: nan,
+                K.map_confidence: nan, K.map_variability: nan}
     confidence, variability = training_dynamics(features, feature_labels, epochs=epochs,
                                                 seed=seed)
     return {**out, **regions(confidence, variability),
-            "map_confidence": float(confidence.mean()),
-            "map_variability": float(variability.mean()),
+            K.map_confidence: float(confidence.mean()),
+            K.map_variability: float(variability.mean()),
             # per sample (texts with features, in order): the data map itself (dvc plots)
-            "data_map": {"confidence": [round(float(c), 4) for c in confidence],
+            K.data_map: {"confidence": [round(float(c), 4) for c in confidence],
                          "variability": [round(float(v), 4) for v in variability]}}

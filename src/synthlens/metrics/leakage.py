@@ -24,6 +24,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .schema import K
+
 MEASURES = ("jaccard", "containment")
 CHUNK = 2048
 EDIT_THRESHOLD = 0.85
@@ -225,10 +227,10 @@ def leakage(*, synthetic_texts: Sequence[str], train_texts: Sequence[str],
     s = list(synthetic_texts)
     near = dict(n=n, threshold=threshold, measure=measure, edit_threshold=edit_threshold)
     return {
-        "leak_exact_train": _share(exact_flags(s, train_texts)),
-        "leak_exact_test": _share(exact_flags(s, test_texts)),
-        "leak_near_train": _share(near_flags(s, train_texts, **near)),
-        "leak_near_test": _share(near_flags(s, test_texts, **near)),
-        "self_exact": _share(self_exact_flags(s)),
-        "self_near": _share(self_near_flags(s, **near)),
+        K.leak_exact_train: _share(exact_flags(s, train_texts)),
+        K.leak_exact_test: _share(exact_flags(s, test_texts)),
+        K.leak_near_train: _share(near_flags(s, train_texts, **near)),
+        K.leak_near_test: _share(near_flags(s, test_texts, **near)),
+        K.self_exact: _share(self_exact_flags(s)),
+        K.self_near: _share(self_near_flags(s, **near)),
     }

@@ -16,6 +16,7 @@ from ..provenance import code_sha256
 from ..records import read_json, write_json
 from .domain_reference import Domain, domain_inputs
 from .human_labels import human_label_metrics
+from .schema import K, check
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def inputs_hash(shared: dict[str, str], dataset: Path, used: dict,
 
 def up_to_date(path: Path, key: str) -> bool:
     try:
-        return read_json(path).get("inputs_sha256") == key
+        return read_json(path).get(K.inputs_sha256) == key
     except (OSError, ValueError):
         return False
 
@@ -77,8 +78,8 @@ def run_jobs(jobs: Iterable[Job], shared_of: Callable[[str], Domain], code: tupl
             result = score(shared, job)
             if labels is not None:  # make label-import: people's labels next to faithfulness
                 result.update(human_label_metrics(domain, info["model"], info["decoding"]) or {})
-            result["inputs_sha256"] = key
-            write_json(job.out, result)
+            result[K.inputs_sha256] = key
+            write_json(job.out, check(result, str(job.out)))  # written through the schema
             done += 1
             log.info("evaluate %s: %s", job.out, {k: round(v, 3) for k, v in result.items()
                                                   if isinstance(v, float)})

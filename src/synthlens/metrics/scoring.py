@@ -8,6 +8,7 @@ import warnings
 from ..config import Params
 from .characteristics import TooFewTokens, conformity, diversity
 from .encoder import load_tokenizer, resolve
+from .schema import K
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def diversity_of(params: Params, texts: list[str], what: str) -> dict[str, float
         out = diversity(texts, tokenize, e.diversity_tokens, e.diversity_ngrams, params.seed)
     for w in caught:
         log.warning("%s: %s", what, w.message)
-    return {"diversity": out.get("distinct_1", float("nan")), **out}
+    return {K.diversity: out.get(K.distinct_1, float("nan")), **out}
 
 
 def mauve_of(params: Params, reference_features, synthetic_features) -> dict[str, float]:

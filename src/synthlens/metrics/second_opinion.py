@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from .characteristics import label_accuracy, mean_std, stratified_split
+from .schema import K
 
 # single-character words ("a", "I", digits) count as tokens too
 TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -114,12 +115,12 @@ def scores(*, reference_classifier: TfidfClassifier, test_texts: Sequence[str],
                                           test_texts=test_texts, test_labels=test_labels)
         cx.append(c)
         perf.append(p)
-    out = {"faithfulness_2": faithfulness(reference_classifier=reference_classifier,
+    out = {K.faithfulness_2: faithfulness(reference_classifier=reference_classifier,
                                           texts=texts, labels=labels),
-           "faithfulness_2_std": 0.0}
-    for name, values in (("complexity_2", cx), ("performance_2", perf)):
+           K.faithfulness_2_std: 0.0}
+    for name, values in ((K.complexity_2, cx), (K.performance_2, perf)):
         out[name], out[f"{name}_std"] = mean_std(values)
-    out["classifier_accuracy_2"] = reference_classifier.accuracy(test_texts, test_labels)
+    out[K.classifier_accuracy_2] = reference_classifier.accuracy(test_texts, test_labels)
     return out
 
 

@@ -12,6 +12,7 @@ import math
 import re
 
 from ..config import Params
+from ..metrics.schema import K
 from .claim_curves import claim4, claim5, claim6
 from .claim_stats import (NOT_RUN, decided_share, equivalence, mean_difference,
                           non_superiority, unit_outcomes, verdict_of)
@@ -65,7 +66,7 @@ def _group_mean(means: Means, models: list[str], decoding: str) -> dict | None:
         return None
     out = {"domains": rows[0]["domains"] if all(r["domains"] == rows[0]["domains"]
                                                  for r in rows) else None}
-    for c in ("faithfulness", "diversity", "mauve"):
+    for c in (K.faithfulness, K.diversity, K.mauve):
         vals, ses = [r[c] for r in rows], [r[f"{c}_se"] for r in rows]
         ok = all(is_number(v) for v in vals)
         out[c] = sum(vals) / len(vals) if ok else NAN
@@ -74,8 +75,8 @@ def _group_mean(means: Means, models: list[str], decoding: str) -> dict | None:
     return out
 
 
-CLAIM1_PARTS = [("faithfulness", +1, "more faithful"), ("diversity", -1, "less diverse"),
-                ("mauve", -1, "less conform")]
+CLAIM1_PARTS = [(K.faithfulness, +1, "more faithful"), (K.diversity, -1, "less diverse"),
+                (K.mauve, -1, "less conform")]
 
 
 def claim1(means: Means) -> ClaimResult:
@@ -139,9 +140,9 @@ def chatgpt_models(means: Means) -> list[str]:
 
 
 # (characteristic, sign of "ChatGPT − rival" the claim expects, words, share needed or None)
-CLAIM2_PARTS = [("faithfulness", +1, "very faithful", None),
-                ("complexity", -1, "simple", None), ("diversity", -1, "not diverse", None),
-                ("mauve", -1, "not conform", None), ("performance", -1, "among the worst", "w")]
+CLAIM2_PARTS = [(K.faithfulness, +1, "very faithful", None),
+                (K.complexity, -1, "simple", None), (K.diversity, -1, "not diverse", None),
+                (K.mauve, -1, "not conform", None), (K.performance, -1, "among the worst", "w")]
 
 
 def claim2(means: Means) -> ClaimResult:
@@ -212,24 +213,24 @@ def claim3(means: Means) -> ClaimResult:
     units = [(f"{new} vs {old}", dec, means.get(old, dec), means.get(new, dec))
              for old, new in pairs for dec in means.params.grid.decodings
              if means.comparable(means.get(old, dec), means.get(new, dec))]
-    units = [u for u in units if is_number(u[2]["mauve"], u[3]["mauve"],
-                                           u[2]["faithfulness"], u[3]["faithfulness"])]
+    units = [u for u in units if is_number(u[2][K.mauve], u[3][K.mauve],
+                                           u[2][K.faithfulness], u[3][K.faithfulness])]
     if not units:
         return ClaimResult(3, NOT_RUN, op, "the Llama pairs share no decoding with values on "
                            "the same domains")
     level = means.level
-    cols = ["mauve", "faithfulness", "diversity", "performance", "complexity"]
+    cols = [K.mauve, K.faithfulness, K.diversity, K.performance, K.complexity]
     t = Table("claim3", "Claim 3: Llama-2 − Llama at the same decoding (Δ ± se)",
               ["pair", "decoding"] + [f"Δ {LABELS[c]}" for c in cols])
     for name, dec, a, b in units:
         t.rows.append([name, dec] + [
             f"{b[c] - a[c]:+.3f} ± {math.hypot(a[c + '_se'], b[c + '_se']):.3f}"
             if is_number(a[c], b[c]) else "—" for c in cols])
-    tests = [mean_difference("Δ conformity (improves: > 0)", *differences(units, "mauve"),
+    tests = [mean_difference("Δ conformity (improves: > 0)", *differences(units, K.mauve),
                              level, +1),
-             equivalence("Δ faithfulness (stays the same)", *differences(units, "faithfulness"),
+             equivalence("Δ faithfulness (stays the same)", *differences(units, K.faithfulness),
                          level, margin)]
-    for c in ("diversity", "performance"):
+    for c in (K.diversity, K.performance):
         ds, ses = differences(units, c)
         if ds:
             tests.append(non_superiority(f"Δ {c} (does not improve: < +{margin:g})", ds, ses,

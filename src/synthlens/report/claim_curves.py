@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics.schema import K
 from .claim_stats import (CONTRADICTED, HOLDS, NOT_RUN, UNCLEAR, Test, finite, nanmean_rows,
                           parametric_draws, percentile_interval, pooled_bootstrap_test,
                           verdict_of)
@@ -123,15 +124,15 @@ def claim4(means: Means) -> ClaimResult:
                f"{means.level:.0%} interval"])
     tests = []
     for falcon in falcons:
-        for k, y in enumerate(("faithfulness", "mauve")):
-            mine = means.curve(falcon, "diversity", y)
+        for k, y in enumerate((K.faithfulness, K.mauve)):
+            mine = means.curve(falcon, K.diversity, y)
             pts = Points()
-            fx, fy = pts.add(mine, "diversity"), pts.add(mine, y)
+            fx, fy = pts.add(mine, K.diversity), pts.add(mine, y)
             curves, names = [], []
             for other in others:
-                rows = means.curve(other, "diversity", y)
+                rows = means.curve(other, K.diversity, y)
                 if len(rows) >= 2 and mine:
-                    curves.append((pts.add(rows, "diversity"), pts.add(rows, y)))
+                    curves.append((pts.add(rows, K.diversity), pts.add(rows, y)))
                     names.append(other)
 
             def gaps(v, curves=curves, fx=fx, fy=fy):
@@ -216,7 +217,7 @@ def claim5(means: Means) -> ClaimResult:
                 continue
             for dec in means.params.grid.decodings:
                 r = means.get(model, dec)
-                if r is None or r["top_p"] >= 1.0 or not finite(r[x], r[y]):
+                if r is None or r[K.top_p] >= 1.0 or not finite(r[x], r[y]):
                     continue
                 units.append((model, r, pts.add([r], x), pts.add([r], y), pts.add(rows, x),
                               pts.add(rows, y)))
@@ -230,7 +231,7 @@ def claim5(means: Means) -> ClaimResult:
 
         est, draws = pts.draws(dist, means, salt=50 + k)
         for j, (model, r, *_) in enumerate(units):
-            tp.rows.append([title, model, r["decoding"], r["top_p"], r["temperature"], est[j],
+            tp.rows.append([title, model, r["decoding"], r[K.top_p], r[K.temperature], est[j],
                             _interval(*percentile_interval(draws[:, j], means.level))])
         tests.append(_on_curve_test(
             f"mean distance of the top-p points to the curve, {title.lower()} (on: < "
@@ -241,10 +242,10 @@ def claim5(means: Means) -> ClaimResult:
                            "temperature curve of two or more points", [tp, tt])
     pts, models = Points(), []
     for model in means.models:
-        rows = means.curve(model, "diversity", "diversity")
-        temps = np.array([r["temperature"] for r in rows])
+        rows = means.curve(model, K.diversity, K.diversity)
+        temps = np.array([r[K.temperature] for r in rows])
         if len(set(temps)) >= 2:
-            models.append((model, temps, pts.add(rows, "diversity")))
+            models.append((model, temps, pts.add(rows, K.diversity)))
 
     def slopes(v):
         return np.stack([((v[:, sl] - v[:, sl].mean(axis=1, keepdims=True)) @
@@ -285,12 +286,12 @@ def claim6(means: Means) -> ClaimResult:
                "peak at diversity", "peak inside"])
     pts, fits, skipped = Points(), [], []
     for model in means.models:
-        rows = means.curve(model, "diversity", "mauve")
-        xs = [r["diversity"] for r in rows]
-        if len({r["temperature"] for r in rows}) < c.min_temperatures or len(set(xs)) < 3:
+        rows = means.curve(model, K.diversity, K.mauve)
+        xs = [r[K.diversity] for r in rows]
+        if len({r[K.temperature] for r in rows}) < c.min_temperatures or len(set(xs)) < 3:
             skipped.append(f"{model} ({len(rows)})")
             continue
-        fits.append((model, rows, pts.add(rows, "diversity"), pts.add(rows, "mauve")))
+        fits.append((model, rows, pts.add(rows, K.diversity), pts.add(rows, K.mauve)))
     if skipped:
         t.notes.append(f"Fewer than {c.min_temperatures} temperature points with both values "
                        "(not fitted): " + ", ".join(skipped))

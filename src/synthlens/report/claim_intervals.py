@@ -14,18 +14,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..config import Params
+from ..metrics.schema import K
 from .claim_checks import evaluate_claims
 from .claims import NOT_RUN, ClaimResult, Means
 from .rundata import CHARACTERISTICS, LABELS, RunData
 from .tabular import is_number
 
-SECOND = {"faithfulness": "faithfulness_2", "complexity": "complexity_2",
-          "performance": "performance_2", "mauve": "mauve_2"}
-USES = {1: ["faithfulness", "diversity", "mauve"], 2: CHARACTERISTICS,
-        3: ["mauve", "faithfulness", "diversity", "performance"],
-        4: ["diversity", "faithfulness", "mauve"], 5: ["diversity", "mauve", "faithfulness",
-                                                       "complexity"],
-        6: ["diversity", "mauve"]}
+SECOND = {K.faithfulness: K.faithfulness_2, K.complexity: K.complexity_2,
+          K.performance: K.performance_2, K.mauve: K.mauve_2}
+USES = {1: [K.faithfulness, K.diversity, K.mauve], 2: CHARACTERISTICS,
+        3: [K.mauve, K.faithfulness, K.diversity, K.performance],
+        4: [K.diversity, K.faithfulness, K.mauve], 5: [K.diversity, K.mauve, K.faithfulness,
+                                                       K.complexity],
+        6: [K.diversity, K.mauve]}
 
 
 def second_run(run: RunData) -> RunData:
@@ -37,11 +38,11 @@ def second_run(run: RunData) -> RunData:
         r = dict(r)
         raw = run.raw.get(r.get("path"), {})
         boot = r.get("bootstrap") or {}
-        draws = dict(boot.get("draws") or {})
+        draws = dict(boot.get(K.draws) or {})
         for c, second in SECOND.items():
             main, value = r[c], r.get(second, nan)
             low, high = raw.get(f"{second}_ci_low"), raw.get(f"{second}_ci_high")
-            own = (raw.get("bootstrap_draws") or {}).get(second)
+            own = (raw.get(K.bootstrap_draws) or {}).get(second)
             if isinstance(own, list):
                 draws[c] = own
             elif c in draws:
@@ -51,7 +52,7 @@ def second_run(run: RunData) -> RunData:
                 high = value + (r.get(f"{c}_ci_high", nan) - main)
             r[c], r[f"{c}_ci_low"], r[f"{c}_ci_high"] = value, low, high
             r[f"{c}_std"] = r.get(f"{second}_std", nan)
-        r["bootstrap"] = {"level": boot.get("level"), "draws": draws}
+        r["bootstrap"] = {"level": boot.get("level"), K.draws: draws}
         rows.append(r)
     return replace(run, rows=rows)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config import Params
+from ..metrics.schema import K
 from .claim_stats import (FAIL, INCONCLUSIVE, NOT_RUN, PASS, Test, draws_error,
                           standard_error)
 from .rundata import CHARACTERISTICS, RunData, domain_means
@@ -64,7 +65,7 @@ class Means:
                 continue
             boot = r.get("bootstrap") or {}
             for c in CHARACTERISTICS:
-                r[f"{c}_se"], r[f"{c}_se_from"] = draws_error((boot.get("draws") or {}).get(c))
+                r[f"{c}_se"], r[f"{c}_se_from"] = draws_error((boot.get(K.draws) or {}).get(c))
                 if r[f"{c}_se_from"] == "none":
                     r[f"{c}_se"], r[f"{c}_se_from"] = standard_error(
                         r[c], r.get(f"{c}_ci_low", float("nan")),
@@ -85,9 +86,9 @@ class Means:
 
     def curve(self, model: str, x: str, y: str) -> list[dict]:
         """The model's temperature points (top-p = 1) with both values, ordered by T."""
-        pts = [r for (m, _), r in self.by.items() if m == model and r["top_p"] == 1.0 and
+        pts = [r for (m, _), r in self.by.items() if m == model and r[K.top_p] == 1.0 and
                is_number(r[x], r[y])]
-        return sorted(pts, key=lambda r: r["temperature"])
+        return sorted(pts, key=lambda r: r[K.temperature])
 
     def comparable(self, a: dict | None, b: dict | None) -> bool:
         """Both exist and were averaged over the same domains."""

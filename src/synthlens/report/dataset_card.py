@@ -13,20 +13,22 @@ from collections import Counter
 
 import yaml
 
+from ..metrics.schema import K
+
 # (metrics key, what it is) of the measures a card lists, in order; a key the file lacks is left out
 CARD_MEASURES = [
-    ("diversity", "diversity (distinct-1 at a fixed token budget)"),
-    ("mauve", "conformity: MAUVE against the real training texts"),
-    ("faithfulness", "faithfulness: share the real-data classifier assigns to the asked label"),
-    ("complexity", "complexity: share a classifier trained on this set gets wrong on its held-out part"),
-    ("performance", "performance: accuracy on the real test set of a classifier trained on it"),
-    ("vendi", "Vendi score (effective number of different texts, embedding space)"),
-    ("closer_to_train", "share nearer the real training texts than a real holdout (about 0.5: no copying)"),
-    ("near_dup_self", "semantic near duplicates within the set"),
-    ("leak_exact_test", "share repeating a real test text exactly"),
-    ("two_sample_auc", "two-sample AUC, real vs this set (0.5: indistinguishable)"),
-    ("cut_off_fraction", "share stopped by the token limit"),
-    ("empty_fraction", "share empty after cleaning"),
+    (K.diversity, "diversity (distinct-1 at a fixed token budget)"),
+    (K.mauve, "conformity: MAUVE against the real training texts"),
+    (K.faithfulness, "faithfulness: share the real-data classifier assigns to the asked label"),
+    (K.complexity, "complexity: share a classifier trained on this set gets wrong on its held-out part"),
+    (K.performance, "performance: accuracy on the real test set of a classifier trained on it"),
+    (K.vendi, "Vendi score (effective number of different texts, embedding space)"),
+    (K.closer_to_train, "share nearer the real training texts than a real holdout (about 0.5: no copying)"),
+    (K.near_dup_self, "semantic near duplicates within the set"),
+    (K.leak_exact_test, "share repeating a real test text exactly"),
+    (K.two_sample_auc, "two-sample AUC, real vs this set (0.5: indistinguishable)"),
+    (K.cut_off_fraction, "share stopped by the token limit"),
+    (K.empty_fraction, "share empty after cleaning"),
 ]
 
 
@@ -65,7 +67,7 @@ def card(rows: list[dict], metrics: dict, *, domain: str, subject: str, labels: 
             "pretty_name": f"{first['model']} {subject}s ({domain}, {first['decoding']})",
             "configs": [{"config_name": "default", "data_files": "data.jsonl"}]}
     prompts = sorted({r["prompt"] for r in rows})
-    prov = metrics.get("provenance", {})
+    prov = metrics.get(K.provenance, {})
     lines = ["---", yaml.safe_dump(meta, sort_keys=False).strip(), "---", "",
              f"# {meta['pretty_name']}", "",
              f"{len(rows)} synthetic {subject}s written by `{first['model']}`, one label each "

@@ -8,8 +8,9 @@ own).
 from __future__ import annotations
 
 from ..metrics.bootstrap import NAN_CI, mean_of_unit_draws, percentile_interval
+from ..metrics.schema import K
 
-DRAWS, LEVEL = "bootstrap_draws", "bootstrap_level"   # metrics-file keys (metrics/intervals.py)
+DRAWS, LEVEL = K.bootstrap_draws, K.bootstrap_level   # metrics-file keys (metrics/intervals.py)
 
 
 def bootstrap_of(metrics: dict) -> dict:
@@ -18,7 +19,7 @@ def bootstrap_of(metrics: dict) -> dict:
     draws = metrics.get(DRAWS)
     level = metrics.get(LEVEL)
     return {"level": float(level) if isinstance(level, (int, float)) else None,
-            "draws": {k: v for k, v in draws.items() if isinstance(v, list)}
+            K.draws: {k: v for k, v in draws.items() if isinstance(v, list)}
             if isinstance(draws, dict) else {}}
 
 
@@ -28,7 +29,7 @@ def mean_interval(members: list[dict], c: str) -> tuple[float, float]:
     draws of c or the members' levels differ."""
     nan = float("nan")
     boots = [m.get("bootstrap") or {} for m in members]
-    draws = [b.get("draws", {}).get(c) for b in boots]
+    draws = [b.get(K.draws, {}).get(c) for b in boots]
     levels = {b.get("level") for b in boots}
     if any(not d for d in draws) or len(levels) != 1 or None in levels:
         if len(members) == 1:
@@ -46,9 +47,9 @@ def mean_intervals(members: list[dict], characteristics: list[str]) -> dict:
     combined = {}
     for c in characteristics:
         out[f"{c}_ci_low"], out[f"{c}_ci_high"] = mean_interval(members, c)
-        draws = [b.get("draws", {}).get(c) for b in boots]
+        draws = [b.get(K.draws, {}).get(c) for b in boots]
         if all(draws) and len(levels) == 1:
             combined[c] = [float(v) for v in mean_of_unit_draws(draws)]
     out["bootstrap"] = {"level": levels.pop() if len(levels) == 1 else None,
-                        "draws": combined}
+                        K.draws: combined}
     return out

@@ -21,6 +21,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+from ..metrics.schema import K
 from .rundata import CHARACTERISTICS, RunData, write_csv
 
 PLOTS = "plots"
@@ -46,20 +47,20 @@ def write_plot_data(run: RunData, out: Path) -> list[Path]:
         shutil.rmtree(root)
     written = []
     for r in run.synthetic():
-        confusion = run.nested(r, "confusion")
+        confusion = run.nested(r, K.confusion)
         if confusion:
             pairs = [[actual, predicted] for actual, row in confusion.items()
                      for predicted, count in row.items() for _ in range(int(count))]
-            path = root / "confusion" / f"{_name(r)}.csv"
+            path = root / K.confusion / f"{_name(r)}.csv"
             _write_rows(path, ["actual", "predicted"], pairs)
             written.append(path)
-        data_map = run.nested(r, "data_map")
+        data_map = run.nested(r, K.data_map)
         if data_map.get("confidence"):
             path = root / "data_maps" / f"{_name(r)}.csv"
             _write_rows(path, ["variability", "confidence"],
                         [list(p) for p in zip(data_map["variability"], data_map["confidence"])])
             written.append(path)
-        curve = run.nested(r, "learning_curve")
+        curve = run.nested(r, K.learning_curve)
         if curve:
             points = sorted((int(n), float(acc)) for n, acc in curve.items()
                             if isinstance(acc, (int, float)))  # NaN is written as null

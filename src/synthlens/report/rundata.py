@@ -25,46 +25,47 @@ from ..config import Params
 from ..layout import (DATA, metrics_file, mixture_metrics_file, reference_metrics_dir,
                       reference_metrics_file)
 from ..layout import metrics_dir as layout_metrics_dir
+from ..metrics.schema import K, check
 from .domain_intervals import bootstrap_of, mean_intervals
 
 log = logging.getLogger(__name__)
 
-CHARACTERISTICS = ["diversity", "mauve", "faithfulness", "complexity", "performance"]
-LABELS = {"diversity": "diversity", "mauve": "conformity (MAUVE)",
-          "faithfulness": "faithfulness", "complexity": "complexity",
-          "performance": "performance"}
+CHARACTERISTICS = [K.diversity, K.mauve, K.faithfulness, K.complexity, K.performance]
+LABELS = {K.diversity: K.diversity, K.mauve: "conformity (MAUVE)",
+          K.faithfulness: K.faithfulness, K.complexity: K.complexity,
+          K.performance: K.performance}
 # the analyses beyond the five characteristics (params analyses); older files lack them (NaN)
-SECOND_COLUMNS = ["faithfulness_2", "faithfulness_2_std", "complexity_2", "complexity_2_std",
-                  "performance_2", "performance_2_std", "mauve_2", "classifier_accuracy",
-                  "classifier_accuracy_2"]
-ANALYSIS_COLUMNS = ["leak_exact_train", "leak_exact_test", "leak_near_train", "leak_near_test",
-                    "self_exact", "self_near", "two_sample_auc", "compression_ratio",
-                    "self_bleu", "diversity_per_label", "refused_fraction", "cut_off_fraction",
+SECOND_COLUMNS = [K.faithfulness_2, K.faithfulness_2_std, K.complexity_2, K.complexity_2_std,
+                  K.performance_2, K.performance_2_std, K.mauve_2, K.classifier_accuracy,
+                  K.classifier_accuracy_2]
+ANALYSIS_COLUMNS = [K.leak_exact_train, K.leak_exact_test, K.leak_near_train, K.leak_near_test,
+                    K.self_exact, K.self_near, K.two_sample_auc, K.compression_ratio,
+                    K.self_bleu, K.diversity_per_label, K.refused_fraction, K.cut_off_fraction,
                     # the embedding-space measures (metrics/embedding_space.py)
-                    "vendi", "vendi_per_label", "cosine_diversity", "closer_to_train",
-                    "near_dup_self", "near_dup_test",
+                    K.vendi, K.vendi_per_label, K.cosine_diversity, K.closer_to_train,
+                    K.near_dup_self, K.near_dup_test,
                     # label quality (metrics/label_quality.py)
-                    "label_issue_rate", "map_easy", "map_ambiguous", "map_hard",
-                    "map_confidence", "map_variability"]
+                    K.label_issue_rate, K.map_easy, K.map_ambiguous, K.map_hard,
+                    K.map_confidence, K.map_variability]
 CI_COLUMNS = [k for c in CHARACTERISTICS for k in (f"{c}_ci_low", f"{c}_ci_high")]
 # human labels (issue 10): pooled over the labelled domains in a mean, not NaN-strict
-HUMAN_COLUMNS = ["label_accuracy", "classifier_agreement", "n_human_labels"]
-NESTED = ("confusion", "faithfulness_by_label", "diversity_by_label", "vendi_by_label",
-          "data_map",
-          "learning_curve")  # read via RunData.raw
-COLUMNS = (["kind", "model", "family", "domain", "decoding", "temperature", "top_p", "shots",
+HUMAN_COLUMNS = [K.label_accuracy, K.classifier_agreement, K.n_human_labels]
+NESTED = (K.confusion, K.faithfulness_by_label, K.diversity_by_label, K.vendi_by_label,
+          K.data_map,
+          K.learning_curve)  # read via RunData.raw
+COLUMNS = (["kind", "model", "family", "domain", "decoding", K.temperature, K.top_p, "shots",
             "size_b"] +
            [c for name in CHARACTERISTICS for c in (name, f"{name}_std")] +
-           ["distinct_1", "distinct_2", "distinct_3", "mauve_n", "n_samples", "mean_words",
-            "empty_fraction", "performance_top_class_share"] + SECOND_COLUMNS +
+           [K.distinct_1, K.distinct_2, K.distinct_3, K.mauve_n, K.n_samples, K.mean_words,
+            K.empty_fraction, K.performance_top_class_share] + SECOND_COLUMNS +
            ANALYSIS_COLUMNS + CI_COLUMNS +
            HUMAN_COLUMNS)
 TEXT_COLUMNS = {"kind", "model", "family", "domain", "decoding"}
 # (x, y, file stem, title) of the paper's Figure 2 panels
-TRADEOFFS = [("diversity", "mauve", "diversity_vs_conformity", "Diversity vs conformity"),
-             ("diversity", "faithfulness", "diversity_vs_faithfulness",
+TRADEOFFS = [(K.diversity, K.mauve, "diversity_vs_conformity", "Diversity vs conformity"),
+             (K.diversity, K.faithfulness, "diversity_vs_faithfulness",
               "Diversity vs faithfulness"),
-             ("complexity", "faithfulness", "faithfulness_vs_complexity",
+             (K.complexity, K.faithfulness, "faithfulness_vs_complexity",
               "Faithfulness vs complexity")]
 INSTRUCT_SUFFIX = re.compile(r"-(chat|instruct|it)$", re.IGNORECASE)
 FEWSHOT_SUFFIX = re.compile(r"-fewshot$", re.IGNORECASE)
@@ -176,8 +177,12 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
             m = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise MalformedRun(f"{path}: unreadable metrics file ({e})") from None
+        try:  # read through the schema: a key it does not declare is an error, not a column
+            check(m, str(path), required=frozenset())
+        except ValueError as e:
+            raise MalformedRun(str(e)) from None
         rows.append(flatten(m, params, path))
-        provenance.append((rel, m.get("provenance")))
+        provenance.append((rel, m.get(K.provenance)))
         raw[rows[-1]["path"]] = m
     probes = load_per_model(params, Path(probe_dir) if probe_dir is not None
                             else metrics_dir.parent / "probe", "probe")
@@ -189,13 +194,13 @@ def load_run(params: Params, metrics_dir: str | Path = DATA / "metrics",
 
 def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> dict:
     """One flat row of a metrics file; NaN for null. Raises MalformedRun on missing keys."""
-    if not isinstance(m, dict) or not isinstance(m.get("info"), dict):
+    if not isinstance(m, dict) or not isinstance(m.get(K.info), dict):
         raise MalformedRun(f"{path}: no 'info' section")
-    info = m["info"]
+    info = m[K.info]
     lacking = [f"info.{k}" for k in ("model", "domain", "decoding", "kind") if k not in info]
     lacking += [k for k in CHARACTERISTICS if k not in m]
     if info.get("kind") == "synthetic":
-        lacking += [k for k in ("temperature",) if k not in m]
+        lacking += [k for k in (K.temperature,) if k not in m]
     if lacking:
         raise MalformedRun(f"{path}: missing keys {lacking}")
     spec = params.models.get(info["model"]) if params is not None else None
@@ -218,8 +223,8 @@ def flatten(m: dict, params: Params | None = None, path: Path | str = "?") -> di
             v = row["size_b"]
         elif c == "shots":
             v = row["shots"] or 0
-        elif c == "top_p":
-            v = m.get("top_p", 1.0 if row["kind"] == "synthetic" else None)
+        elif c == K.top_p:
+            v = m.get(K.top_p, 1.0 if row["kind"] == "synthetic" else None)
         else:
             v = m.get(c)
         if v is None:
@@ -250,7 +255,7 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
     out = []
     for (model, decoding), members in groups.items():
         avg = {k: members[0].get(k) for k in ("kind", "model", "family", "decoding",
-                                               "temperature", "top_p", "shots", "size_b",
+                                               K.temperature, K.top_p, "shots", "size_b",
                                                "prompt_id", "base_decoding", "members")}
         avg["domains"] = sorted({m["domain"] for m in members})
         avg["domain"] = "+".join(avg["domains"])
@@ -263,12 +268,12 @@ def average_over_domains(rows: list[dict]) -> list[dict]:
                 avg[c] = float("nan")
             elif c.endswith("_std"):
                 avg[c] = math.sqrt(sum(v * v for v in vals)) / len(vals)
-            elif c == "performance_top_class_share":  # a flag: the worst domain's classifier
+            elif c == K.performance_top_class_share:  # a flag: the worst domain's classifier
                 avg[c] = max(vals)
             else:
                 avg[c] = _mean(vals)
         avg.update(mean_intervals(members, CHARACTERISTICS))  # from the per-domain draws
-        leaks = [v for m in members for v in (m["leak_exact_test"], m["leak_near_test"])
+        leaks = [v for m in members for v in (m[K.leak_exact_test], m[K.leak_near_test])
                  if not math.isnan(v)]
         avg["leak_test_max"] = max(leaks) if leaks else float("nan")
         avg.update(pooled_human_labels(members))
@@ -281,14 +286,14 @@ def pooled_human_labels(rows: list[dict]) -> dict:
     agreement weighted by each domain's n_human_labels, n summed; only the labelled domains
     count (NaN where none is). A dataset with a share but no n counts once."""
     nan = float("nan")
-    labelled = [r for r in rows if not math.isnan(r.get("label_accuracy", nan))]
-    out = {"n_human_labels": nan, "label_accuracy": nan, "classifier_agreement": nan}
+    labelled = [r for r in rows if not math.isnan(r.get(K.label_accuracy, nan))]
+    out = {K.n_human_labels: nan, K.label_accuracy: nan, K.classifier_agreement: nan}
     if not labelled:
         return out
-    n = [r["n_human_labels"] if not math.isnan(r.get("n_human_labels", nan)) else 1.0
+    n = [r[K.n_human_labels] if not math.isnan(r.get(K.n_human_labels, nan)) else 1.0
          for r in labelled]
-    out["n_human_labels"] = sum(n)
-    for c in ("label_accuracy", "classifier_agreement"):
+    out[K.n_human_labels] = sum(n)
+    for c in (K.label_accuracy, K.classifier_agreement):
         pairs = [(r.get(c, nan), w) for r, w in zip(labelled, n) if not math.isnan(r.get(c, nan))]
         if pairs:
             out[c] = sum(v * w for v, w in pairs) / sum(w for _, w in pairs)
@@ -312,7 +317,7 @@ def family_line(model: str) -> str:
 
 def closest_to_default(rows: list[dict]) -> tuple[str, float, float] | None:
     """The decoding (name, T, top-p) closest to plain sampling, T = 1 and top-p = 1."""
-    options = {(r["decoding"], r["temperature"], r["top_p"]) for r in rows
+    options = {(r["decoding"], r[K.temperature], r[K.top_p]) for r in rows
                if r["kind"] == "synthetic"}
     if not options:
         return None

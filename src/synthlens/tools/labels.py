@@ -26,6 +26,7 @@ from ..incremental import file_sha256
 from ..layout import (human_labels_dir, human_labels_file, reference_classifier_dir,
                       synthetic_file)
 from ..metrics.human_labels import summarize
+from ..metrics.schema import K
 from ..records import read_jsonl, write_json, write_text
 from .labels_csv import COLUMNS, CsvRow, read_rows
 
@@ -268,7 +269,7 @@ def import_files(params: Params, files: list[str]) -> int:
                       else predicted[k]} for k, (row, sample, label) in enumerate(group)]}
     for path, result in results.items():  # every file checked: now write them all
         write_json(path, result)
-        agreement = result["classifier_agreement"]
+        agreement = result[K.classifier_agreement]
         print(f"{path}: {result['n_labelled']} labels of {result['dataset']}, label accuracy "
               f"{result['label_accuracy']:.3f}, classifier agreement "
               + (f"{agreement:.3f}" if agreement is not None else

@@ -7,7 +7,8 @@ downloaded or loaded; a reviewer without a GPU scores a GPU run's datasets).
 How: `dvc pull` of the generate stages' outputs (data/synthetic, the probes), the measures of
 the checkout removed (data/metrics, data/cards: evaluate would otherwise keep files whose
 inputs hash the same), then `dvc repro --single-item --force` of every other stage but the
-generators', in pipeline order, so DVC never looks upstream of them for the model weights.
+generators', in the order `dvc repro` runs them, so DVC never looks upstream of them for
+the model weights.
 """
 from __future__ import annotations
 
@@ -33,13 +34,21 @@ def _dvc(*args: str) -> str:
 
 
 def scoring_stages(stage_names: list[str]) -> list[str]:
-    """The stages to rerun: every stage (in `dvc stage list` order, the pipeline's) except
-    the generators' and generate's, which need the models."""
+    """The stages to rerun: every stage (in the order `dvc repro` runs them) except the
+    generators' and generate's, which need the models."""
     return [s for s in stage_names if s.split("@")[0] not in GENERATION]
 
 
+def pipeline_order() -> list[str]:
+    """Every stage in the order `dvc repro` runs them (each after what it needs), read from a
+    forced dry run: dvc.yaml's own listing is not an order (evaluate is listed before
+    generate so that each model is scored right after its own generation)."""
+    out = _dvc("repro", "--dry", "--force")
+    return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+
+
 def run(params: Params, remote: str | None = None) -> list[str]:
-    stages = _dvc("stage", "list", "--name-only").split()
+    stages = pipeline_order()
     generate = [s for s in stages if s.split("@")[0] == "generate"]
     print(f"rescore: pulling {len(generate)} generate stage(s)' outputs "
           f"(remote {remote or 'default'}) ...", flush=True)

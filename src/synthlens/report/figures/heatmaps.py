@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Drawn, Section
 from ..rank_correlation import Matrix, spearman_matrix
 from ..rundata import CHARACTERISTICS, RunData
@@ -22,13 +23,13 @@ DIVERSITY = Section("Diversity measures", "Spearman correlation between the dive
                     "across the synthetic datasets, each turned so that higher = more varied: "
                     "near 1 means they rank the datasets alike.")
 # diversity measures as (key, sign, label): the sign turns each into 'higher = more varied'
-DIVERSITY_MEASURES = [("diversity", 1, "distinct-1"), ("distinct_2", 1, "distinct-2"),
-                      ("distinct_3", 1, "distinct-3"),
-                      ("compression_ratio", -1, "compression ratio (negated)"),
-                      ("self_bleu", -1, "Self-BLEU (negated)"),
-                      ("diversity_per_label", 1, "per-label distinct-1 (mean)"),
-                      ("vendi", 1, "Vendi (embeddings)"),
-                      ("cosine_diversity", 1, "cosine diversity (embeddings)")]
+DIVERSITY_MEASURES = [(K.diversity, 1, "distinct-1"), (K.distinct_2, 1, "distinct-2"),
+                      (K.distinct_3, 1, "distinct-3"),
+                      (K.compression_ratio, -1, "compression ratio (negated)"),
+                      (K.self_bleu, -1, "Self-BLEU (negated)"),
+                      (K.diversity_per_label, 1, "per-label distinct-1 (mean)"),
+                      (K.vendi, 1, "Vendi (embeddings)"),
+                      (K.cosine_diversity, 1, "cosine diversity (embeddings)")]
 
 
 def heatmap(matrix: Matrix, title: str, path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Drawn, Section
 from ..rundata import (CHARACTERISTICS, TRADEOFFS, RunData, closest_to_default, domain_means,
                        family_line)
@@ -64,7 +65,7 @@ def size_tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Pat
         for i, r in enumerate(r for r in rows if r["kind"] == "reference" and is_number(r[x], r[y])):
             ax.plot(r[x], r[y], "*", color="black", markersize=15, zorder=5,
                     label="reference" if i == 0 else None)
-        if (x, y) == ("complexity", "faithfulness"):
+        if (x, y) == (K.complexity, K.faithfulness):
             ax.plot([0, 1], [1, 0], ":", color="grey", label="faithfulness = 1 - complexity")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Drawn, Section
 from ..rundata import TRADEOFFS, RunData, domain_means
 from ..tabular import is_number
@@ -67,8 +68,8 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
     for model in models:
         mine = [r for r in synthetic if r["model"] == model]
         st = styles[model]
-        curve = sorted((r for r in mine if r["top_p"] == 1.0 and is_number(r[x], r[y])),
-                       key=lambda r: r["temperature"])
+        curve = sorted((r for r in mine if r[K.top_p] == 1.0 and is_number(r[x], r[y])),
+                       key=lambda r: r[K.temperature])
         if curve:
             ax.plot([r[x] for r in curve], [r[y] for r in curve], marker="o", label=model,
                     color=st["color"], linestyle=st["linestyle"])
@@ -79,7 +80,7 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
         drawn = _error_bars(ax, [r for r in mine if is_number(r[x], r[y])], x, y, st["color"])
         ci_shown, std_shown = ci_shown or drawn[0], std_shown or drawn[1]
         for r in mine:
-            if r["top_p"] < 1.0 and is_number(r[x], r[y]):
+            if r[K.top_p] < 1.0 and is_number(r[x], r[y]):
                 ax.plot(r[x], r[y], "s", color=st["color"], markerfacecolor="none",
                         markersize=9, markeredgewidth=1.5,
                         label=None if curve else f"{model} (top-p only)")
@@ -114,7 +115,7 @@ def tradeoff_figure(rows: list[dict], x: str, y: str, title: str, path: Path,
                    f"{axis_label(y)}")
         draw_no_data(ax, message)
     else:
-        if (x, y) == ("complexity", "faithfulness"):
+        if (x, y) == (K.complexity, K.faithfulness):
             ax.plot([0, 1], [1, 0], ":", color="grey", label="faithfulness = 1 - complexity")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)

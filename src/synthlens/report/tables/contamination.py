@@ -6,6 +6,7 @@ the builder (table_contamination) and its section.
 from __future__ import annotations
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Section
 from ..rundata import RunData
 from ..tabular import Table, is_number, number_in
@@ -22,9 +23,9 @@ def table_contamination(run: RunData, params: Params) -> Table:
     t = Table("table_contamination", "Contamination probe: the generator's own zero-shot "
               "accuracy on R-test next to its datasets' faithfulness and performance",
               ["model", "domain", "zero-shot acc. (probe)", "majority share", "probe n",
-               "faithfulness", "performance", "decodings", "probe note"],
+               K.faithfulness, K.performance, "decodings", "probe note"],
               keys=["model", "domain", "zero_shot_accuracy", "majority_share", "probe_n",
-                    "faithfulness", "performance", "n_decodings", "probe_note"],
+                    K.faithfulness, K.performance, "n_decodings", "probe_note"],
               notes=["zero-shot acc.: the generator asked to label R-test itself (data/probe/"
                      "<model>.json); majority share: accuracy of always answering the most "
                      "frequent label, the floor to compare with. faithfulness and performance: "
@@ -41,7 +42,7 @@ def table_contamination(run: RunData, params: Params) -> Table:
             if not cells and not p:
                 continue
             means = []
-            for c in ("faithfulness", "performance"):
+            for c in (K.faithfulness, K.performance):
                 vals = [number_in(r, c) for r in cells if is_number(number_in(r, c))]
                 means.append(sum(vals) / len(vals) if vals else NAN)
             n = p.get("n")

@@ -6,6 +6,7 @@ reference classifier's prediction, next to faithfulness. Exports the builder
 from __future__ import annotations
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Section
 from ..rundata import RunData
 from ..tabular import Table, is_number, number_in
@@ -21,9 +22,9 @@ def table_human_labels(run: RunData, params: Params) -> Table:
     t = Table("table_human_labels", "Human labels per dataset: label accuracy and agreement "
               "with the reference classifier",
               ["domain", "model", "decoding", "kind", "human labels", "label accuracy",
-               "classifier agreement", "faithfulness"],
-              keys=["domain", "model", "decoding", "kind", "n_human_labels", "label_accuracy",
-                    "classifier_agreement", "faithfulness"],
+               "classifier agreement", K.faithfulness],
+              keys=["domain", "model", "decoding", "kind", K.n_human_labels, K.label_accuracy,
+                    K.classifier_agreement, K.faithfulness],
               notes=["label accuracy: share of the human labels equal to the label the sample "
                      "was written for; classifier agreement: equal to the reference "
                      "classifier's prediction; faithfulness: the classifier's own share on "
@@ -31,12 +32,12 @@ def table_human_labels(run: RunData, params: Params) -> Table:
               empty_note="no dataset of this run has human labels (make label-import)")
     domains = {d: i for i, d in enumerate(params.grid.domains)}
     rows = [r for r in run.rows if r["kind"] != "reference" and
-            (is_number(number_in(r, "label_accuracy")) or
-             is_number(number_in(r, "n_human_labels")))]
+            (is_number(number_in(r, K.label_accuracy)) or
+             is_number(number_in(r, K.n_human_labels)))]
     for r in sorted(rows, key=lambda r: (domains.get(r["domain"], 99), r["model"],
                                          r["decoding"])):
-        n = number_in(r, "n_human_labels")
+        n = number_in(r, K.n_human_labels)
         t.rows.append([r["domain"], r["model"], r["decoding"], r["kind"],
-                       int(n) if is_number(n) else NAN, number_in(r, "label_accuracy"),
-                       number_in(r, "classifier_agreement"), number_in(r, "faithfulness")])
+                       int(n) if is_number(n) else NAN, number_in(r, K.label_accuracy),
+                       number_in(r, K.classifier_agreement), number_in(r, K.faithfulness)])
     return t

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ...config import Params
+from ...metrics.schema import K
 from ..manifest import Section
 from ..rundata import LABELS, RunData
 from ..tabular import Table
@@ -41,17 +42,17 @@ def _key(params: Params):
                       pos["model"].get(r["model"], 99), pos["decoding"].get(r["decoding"], 99))
 
 
-LEAK_COLUMNS = [("leak_exact_train", "R-train exact"), ("leak_exact_test", "R-test exact"),
-                ("leak_near_train", "R-train near"), ("leak_near_test", "R-test near"),
-                ("self_exact", "self exact"), ("self_near", "self near"),
-                ("mauve", LABELS["mauve"]), ("two_sample_auc", "two-sample AUC"),
-                ("compression_ratio", "compression ratio"), ("self_bleu", "Self-BLEU"),
-                ("diversity", "distinct-1"), ("diversity_per_label", "per-label distinct-1"),
-                ("vendi", "Vendi"), ("vendi_per_label", "per-label Vendi"),
-                ("cosine_diversity", "cosine diversity"),
-                ("closer_to_train", "closer to R-train"),
-                ("near_dup_self", "semantic self near-dup."),
-                ("near_dup_test", "semantic R-test near-dup.")]
+LEAK_COLUMNS = [(K.leak_exact_train, "R-train exact"), (K.leak_exact_test, "R-test exact"),
+                (K.leak_near_train, "R-train near"), (K.leak_near_test, "R-test near"),
+                (K.self_exact, "self exact"), (K.self_near, "self near"),
+                (K.mauve, LABELS[K.mauve]), (K.two_sample_auc, "two-sample AUC"),
+                (K.compression_ratio, "compression ratio"), (K.self_bleu, "Self-BLEU"),
+                (K.diversity, "distinct-1"), (K.diversity_per_label, "per-label distinct-1"),
+                (K.vendi, "Vendi"), (K.vendi_per_label, "per-label Vendi"),
+                (K.cosine_diversity, "cosine diversity"),
+                (K.closer_to_train, "closer to R-train"),
+                (K.near_dup_self, "semantic self near-dup."),
+                (K.near_dup_test, "semantic R-test near-dup.")]
 
 
 def table_leakage(run: RunData, params: Params) -> Table:
@@ -97,11 +98,11 @@ def table_leakage(run: RunData, params: Params) -> Table:
 def table_label_quality(run: RunData, params: Params) -> Table:
     """Faithfulness beside the label-issue rate, complexity beside the data map's regions, per
     dataset; the reference_n row is real text of the synthetic size (the ceiling)."""
-    keys = ["faithfulness", "label_issue_rate", "complexity", "map_easy", "map_ambiguous",
-            "map_hard", "map_confidence", "map_variability"]
+    keys = [K.faithfulness, K.label_issue_rate, K.complexity, K.map_easy, K.map_ambiguous,
+            K.map_hard, K.map_confidence, K.map_variability]
     t = Table("table_label_quality", "Mislabelled or restyled? Label issues beside "
               "faithfulness, the data map beside complexity",
-              ["domain", "model", "decoding", "faithfulness", "label issues", "complexity",
+              ["domain", "model", "decoding", K.faithfulness, "label issues", K.complexity,
                "easy", "ambiguous", "hard", "confidence", "variability"],
               keys=["domain", "model", "decoding"] + keys,
               notes=["label issues: share of samples whose label cleanlab's confident learning "
@@ -133,9 +134,9 @@ def table_label_quality(run: RunData, params: Params) -> Table:
 def table_per_label(run: RunData, params: Params) -> Table:
     t = Table("table_per_label", "Faithfulness per label and what the reference classifier "
               "took each label's samples for",
-              ["domain", "model", "decoding", "label asked for", "faithfulness", "Vendi",
+              ["domain", "model", "decoding", "label asked for", K.faithfulness, "Vendi",
                "samples", "classified as"],
-              keys=["domain", "model", "decoding", "label", "faithfulness", "vendi", "samples",
+              keys=["domain", "model", "decoding", "label", K.faithfulness, K.vendi, "samples",
                     "classified_as"],
               notes=["One row per dataset and label asked for. faithfulness: share of that "
                      "label's samples the reference (R-train) classifier assigns to it; "
@@ -146,8 +147,8 @@ def table_per_label(run: RunData, params: Params) -> Table:
                          "confusion matrix (written by evaluate with params analyses)")
     without = []
     for r in sorted(run.synthetic(), key=_key(params)):
-        faith, confusion = run.nested(r, "faithfulness_by_label"), run.nested(r, "confusion")
-        vendi = run.nested(r, "vendi_by_label")  # keyed by the label's index
+        faith, confusion = run.nested(r, K.faithfulness_by_label), run.nested(r, K.confusion)
+        vendi = run.nested(r, K.vendi_by_label)  # keyed by the label's index
         if not faith and not confusion:
             without.append(f"{r['domain']}/{r['model']}/{r['decoding']}")
             continue

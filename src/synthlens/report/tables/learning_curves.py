@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ...config import Params
 from ...metrics.learning_curve import samples_worth as interpolate
+from ...metrics.schema import K
 from ..manifest import Section
 from ..rundata import RunData, closest_to_default
 from ..tabular import Table, is_number
@@ -25,7 +26,7 @@ def curve_of(run: RunData, row: dict) -> dict[int, float]:
     """The row's learning curve {size: accuracy} from its metrics file, sizes ascending,
     points without an accuracy (a size larger than the dataset) left out; {} when absent."""
     out = {}
-    for k, v in run.nested(row, "learning_curve").items():
+    for k, v in run.nested(row, K.learning_curve).items():
         try:
             size = float(k)
         except ValueError:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from ...config import Params
 from ...generation.prompts import render_prompt
 from ...metrics.correlation import correlation
+from ...metrics.schema import K
 from ..manifest import Section
 from ..rundata import CHARACTERISTICS, FEWSHOT_SUFFIX, LABELS, RunData, domain_means
 from ..tabular import Change, Stat, Table, is_number, number_or_nan
@@ -42,7 +43,7 @@ def leak_flag(row: dict, params: Params) -> str:
     if "leak_test_max" in row:
         worst = row["leak_test_max"]
     else:
-        vals = [row.get(k, float("nan")) for k in ("leak_exact_test", "leak_near_test")]
+        vals = [row.get(k, float("nan")) for k in (K.leak_exact_test, K.leak_near_test)]
         vals = [v for v in vals if not math.isnan(v)]
         worst = max(vals) if vals else float("nan")
     return FLAG if not math.isnan(worst) and worst >= params.analyses.leak_flag else ""
@@ -85,13 +86,13 @@ def table2(means: list[dict], params: Params) -> Table:
     members, members listed); a human-label column when any dataset has human labels."""
     means = [r for r in means if r["kind"] in ("reference", "reference_sized", "synthetic",
                                                "mixture")]
-    human = any(is_number(r.get("label_accuracy")) for r in means)
+    human = any(is_number(r.get(K.label_accuracy)) for r in means)
     mixed = any(r["kind"] == "mixture" for r in means)
-    at = CHARACTERISTICS.index("faithfulness") + 1
+    at = CHARACTERISTICS.index(K.faithfulness) + 1
     heads = [HEADERS[c] for c in CHARACTERISTICS]
     heads[at:at] = ["label acc. (human)"] * human + ["classifier acc."]
     keys = list(CHARACTERISTICS)
-    keys[at:at] = ["label_accuracy"] * human + ["classifier_accuracy"]
+    keys[at:at] = [K.label_accuracy] * human + [K.classifier_accuracy]
     t = Table("table2_models", "Table 2: the five characteristics per model and decoding "
               "(mean over domains)",
               ["model", "family", "shots", "size (B)", "decoding", "T", "top-p"] + heads +
@@ -106,8 +107,8 @@ def table2(means: list[dict], params: Params) -> Table:
                      f"leakage: '{FLAG}' when, in at least one domain, at least "
                      f"{params.analyses.leak_flag:g} of the samples repeat an R-test text "
                      "exactly or nearly (params analyses.leak_flag; numbers in table_leakage)."],
-              keys=["model", "family", "shots", "size_b", "decoding", "temperature", "top_p"] +
-              keys + ["empty_fraction", "refused_fraction", "cut_off_fraction", "one_class",
+              keys=["model", "family", "shots", "size_b", "decoding", K.temperature, K.top_p] +
+              keys + [K.empty_fraction, K.refused_fraction, K.cut_off_fraction, "one_class",
                       "leakage", "n_domains"] + ["members"] * mixed)
     if human:
         t.notes.append(HUMAN_NOTE)
@@ -116,16 +117,16 @@ def table2(means: list[dict], params: Params) -> Table:
     for r in sorted(means, key=_order(params)):
         ref, mix = r["kind"] in ("reference", "reference_sized"), r["kind"] == "mixture"
         cells = [_stat(r, c) for c in CHARACTERISTICS]
-        share = r.get("performance_top_class_share", float("nan"))
+        share = r.get(K.performance_top_class_share, float("nan"))
         one_class = f"yes ({share:.0%})" if is_number(share) and share > ONE_CLASS else ""
         name = (f"reference (n={int(r['n_samples'])})" if r["kind"] == "reference_sized"
                 else r["model"])
-        cells[at:at] = ([r.get("label_accuracy", float("nan"))] * human +
-                        [r["classifier_accuracy"]])
+        cells[at:at] = ([r.get(K.label_accuracy, float("nan"))] * human +
+                        [r[K.classifier_accuracy]])
         t.rows.append([name, r["family"] or "", None if ref or mix else r["shots"],
                        number_or_nan(r["size_b"]), "—" if ref else r["decoding"],
-                       number_or_nan(r["temperature"]), number_or_nan(r["top_p"])] + cells +
-                      [r["empty_fraction"], r["refused_fraction"], r["cut_off_fraction"],
+                       number_or_nan(r[K.temperature]), number_or_nan(r[K.top_p])] + cells +
+                      [r[K.empty_fraction], r[K.refused_fraction], r[K.cut_off_fraction],
                        one_class, leak_flag(r, params), r["n_domains"]] +
                       [members_text(r, params)] * mixed)
     return t
@@ -146,18 +147,18 @@ def table_per_domain(run: RunData, params: Params) -> Table:
                      "cut off: share of the dataset's samples stopped by the token limit "
                      "(generate.max_new_tokens or the domain's own), not by an end of their "
                      "own; Table 2 shows its mean over domains."],
-              keys=["domain", "model", "family", "decoding", "temperature", "top_p"] +
-              CHARACTERISTICS + ["n_samples", "cut_off_fraction"])
+              keys=["domain", "model", "family", "decoding", K.temperature, K.top_p] +
+              CHARACTERISTICS + [K.n_samples, K.cut_off_fraction])
     domains = {d: i for i, d in enumerate(params.grid.domains)}
     key = _order(params)
     rows = [r for r in run.rows if r["kind"] != "template"]   # their own table_templates
     for r in sorted(rows, key=lambda r: (domains.get(r["domain"], 0), key(r))):
         ref = r["kind"] == "reference"
         t.rows.append([r["domain"], r["model"], r["family"] or "",
-                       "—" if ref else r["decoding"], number_or_nan(r["temperature"]),
-                       number_or_nan(r["top_p"])] + [_stat(r, c) for c in CHARACTERISTICS] +
-                      [int(r["n_samples"]) if not math.isnan(r["n_samples"]) else r["n_samples"],
-                       None if ref else r["cut_off_fraction"]])
+                       "—" if ref else r["decoding"], number_or_nan(r[K.temperature]),
+                       number_or_nan(r[K.top_p])] + [_stat(r, c) for c in CHARACTERISTICS] +
+                      [int(r[K.n_samples]) if not math.isnan(r[K.n_samples]) else r[K.n_samples],
+                       None if ref else r[K.cut_off_fraction]])
     return t
 
 
@@ -193,14 +194,14 @@ def table5_prompts(run: RunData, params: Params) -> Table:
 
 def table9_reference(run: RunData, params: Params) -> Table:
     t = Table("table9_reference", "Table 9: characteristics of each reference dataset",
-              ["domain", "source", "labels", "R-train size", "mean words", "diversity",
+              ["domain", "source", "labels", "R-train size", "mean words", K.diversity,
                "distinct-2", "distinct-3", "conformity (MAUVE train vs test)",
-               "complexity", "classifier accuracy on R-test"],
+               K.complexity, "classifier accuracy on R-test"],
               notes=[REFERENCE_NOTE,
                      "± is the std over classifier seeds (accuracy, complexity) or MAUVE "
                      "k-means seeds."],
-              keys=["domain", "source", "labels", "n_train", "mean_words", "diversity",
-                    "distinct_2", "distinct_3", "mauve", "complexity", "test_accuracy"],
+              keys=["domain", "source", "labels", "n_train", K.mean_words, K.diversity,
+                    K.distinct_2, K.distinct_3, K.mauve, K.complexity, "test_accuracy"],
               empty_note="no reference metrics in this run (evaluate_reference has not run)")
     domains = {d: i for i, d in enumerate(params.grid.domains)}
     for r in sorted(run.reference(), key=lambda r: domains.get(r["domain"], 0)):
@@ -215,9 +216,9 @@ def table9_reference(run: RunData, params: Params) -> Table:
                 source += f" ({spec.config_name})"
         labels = f"{len(spec.labels)}: " + ", ".join(spec.labels) if spec else ""
         t.rows.append([r["domain"], source, labels,
-                       int(r["n_samples"]) if not math.isnan(r["n_samples"]) else r["n_samples"],
-                       r["mean_words"], r["diversity"], r["distinct_2"], r["distinct_3"],
-                       _stat(r, "mauve"), _stat(r, "complexity"), _stat(r, "performance")])
+                       int(r[K.n_samples]) if not math.isnan(r[K.n_samples]) else r[K.n_samples],
+                       r[K.mean_words], r[K.diversity], r[K.distinct_2], r[K.distinct_3],
+                       _stat(r, K.mauve), _stat(r, K.complexity), _stat(r, K.performance)])
     return t
 
 
@@ -279,8 +280,8 @@ def table_fewshot(run: RunData, params: Params) -> Table:
     return t
 
 
-CORRELATED = [("faithfulness", "mauve"), ("faithfulness", "performance"),
-              ("mauve", "performance")]
+CORRELATED = [(K.faithfulness, K.mauve), (K.faithfulness, K.performance),
+              (K.mauve, K.performance)]
 
 
 def table_correlations(run: RunData, params: Params) -> Table:

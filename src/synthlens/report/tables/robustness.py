@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...config import Params
+from ...metrics.schema import K
 from ..claim_checks import evaluate_claims
 from ..manifest import Section
 from ..rank_correlation import spearman, synthetic
@@ -19,10 +20,10 @@ ROBUSTNESS = Section("Robustness", "Do the conclusions survive a second classifi
                      "SVD)? Spearman ρ near 1 means the datasets keep their order; the second "
                      "table gives each claim's verdict under either.")
 # each characteristic computed twice: main key -> second key, and what differs
-SECOND = {"faithfulness": ("faithfulness_2", "classifier backbone"),
-          "complexity": ("complexity_2", "classifier backbone"),
-          "performance": ("performance_2", "classifier backbone"),
-          "mauve": ("mauve_2", "featurizer")}
+SECOND = {K.faithfulness: (K.faithfulness_2, "classifier backbone"),
+          K.complexity: (K.complexity_2, "classifier backbone"),
+          K.performance: (K.performance_2, "classifier backbone"),
+          K.mauve: (K.mauve_2, "featurizer")}
 
 
 def robustness(rows: list[dict]) -> list[dict]:
@@ -91,7 +92,7 @@ def second_opinion_run(run: RunData) -> RunData:
         r = dict(r)
         boot = r.get("bootstrap") or {}
         r["bootstrap"] = {"level": boot.get("level"),
-                          "draws": {c: d for c, d in (boot.get("draws") or {}).items()
+                          K.draws: {c: d for c, d in (boot.get(K.draws) or {}).items()
                                     if c not in SECOND}}
         for c, (second, _) in SECOND.items():
             r[c] = r.get(second, nan)
