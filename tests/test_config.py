@@ -25,6 +25,9 @@ def test_shipped_params_validate():
     (lambda p: p["models"]["gpt2-mini"].update(prompt="nope"), "models.gpt2-mini.prompt"),
     (lambda p: p["domains"]["news"].update(source="web"), "domains.news.source"),
     (lambda p: p["decodings"].update({"t0.7": {"temperature": 0.7}}), "decodings.t0.7"),
+    # a generator named like a directory of data/metrics that is not a generator's
+    (lambda p: p["models"].update(mixtures=p["models"]["gpt2-mini"]),
+     "models.mixtures: 'mixtures' is taken"),
     # strict types: a YAML boolean or text is not a number
     (lambda p: p["decodings"]["t1_5"].update(temperature=True),
      "decodings.t1_5.temperature: Input should be a valid number, not true"),

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..layout import RESERVED_NAMES
 from .analyses import AnalysesSpec, LearningCurveSpec, ProbeSpec
 from .base import NAME, ConfigError, Strict
 from .checks import ClaimsSpec, CompareSpec, LabelsSpec, check_labels
@@ -67,6 +68,10 @@ class Params(Strict):
                 if not NAME.fullmatch(name):
                     raise ValueError(f"{key}.{name}: names may use letters, digits, '_' and "
                                      "'-' only (DVC reads '.' as nesting)")
+                if key == "models" and name in RESERVED_NAMES:
+                    raise ValueError(f"models.{name}: '{name}' is taken (data/metrics/{name}/ "
+                                     "holds the rows that are not a generator's); rename the "
+                                     "model")
         for key, names, table in (("grid.models", self.grid.models, self.models),
                                   ("grid.domains", self.grid.domains, self.domains),
                                   ("grid.decodings", self.grid.decodings, self.decodings),

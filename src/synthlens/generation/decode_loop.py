@@ -15,10 +15,15 @@ buffer sized for the prompt and every new token, and attention reads a view of i
 part. transformers' DynamicLayer concatenates each step, copying the whole cache of every
 layer a step: 29 % of a SmolLM2 step at 128 rows on 2 cores (torch profiler). The values
 attention sees are the same, so the token ids are too (tests/test_decode_loop.py).
+
+Each forward runs under cpu_threads.small_ops_inline: on the CPU its small elementwise ops
+run on one thread, its matmuls and attention on all (no change to any number).
 """
 from __future__ import annotations
 
 from transformers.cache_utils import DynamicLayer
+
+from .cpu_threads import small_ops_inline
 
 
 class Reserved(DynamicLayer):
@@ -87,8 +92,9 @@ def prefill(model, input_ids, attention_mask, max_new_tokens: int = 0):
     ids, mask = input_ids[first], attention_mask[first]
     positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
     past = reserved_cache(model, input_ids.shape[1] + max_new_tokens)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                past_key_values=past, use_cache=True, logits_to_keep=1)
+    with small_ops_inline(input_ids.device):
+        out = model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                    past_key_values=past, use_cache=True, logits_to_keep=1)
     past.batch_select_indices(inverse)  # distinct rows come sorted: back to row order
     return out.logits[:, -1][inverse], past
 
@@ -132,8 +138,9 @@ def decode(model, tok, input_ids, attention_mask, pick, max_new_tokens: int,
             live, picked, mask, position = live[keep], picked[keep], mask[keep], position[keep]
             running = running[keep]
         mask = torch.cat([mask, mask.new_ones((len(live), 1))], dim=1)
-        logits = model(input_ids=picked[:, None], attention_mask=mask,
-                       position_ids=position[:, None], past_key_values=past,
-                       use_cache=True).logits[:, -1]
+        with small_ops_inline(input_ids.device):
+            logits = model(input_ids=picked[:, None], attention_mask=mask,
+                           position_ids=position[:, None], past_key_values=past,
+                           use_cache=True).logits[:, -1]
         position = position + 1
     return new

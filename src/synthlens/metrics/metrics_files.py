@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
+from ..config import Params
 from ..incremental import canonical_sha256, file_sha256
 from ..incremental import drop_stale as drop_stale_files
 from ..layout import human_labels_file
@@ -48,16 +49,14 @@ def up_to_date(path: Path, key: str) -> bool:
         return False
 
 
-def drop_stale(directory: Path, keep: set[Path]) -> None:
-    """Remove the metrics files under `directory` that no job writes any more."""
-    drop_stale_files(directory.glob("**/*.json"), keep, "evaluate")
-
-
-def run_jobs(jobs: Iterable[Job], shared_of: Callable[[str], Domain], code: tuple[str, ...],
+def run_jobs(params: Params, directory: Path, jobs: list[Job], code: tuple[str, ...],
              score: Callable[[Domain, Job], dict]) -> dict:
-    """Score every job whose inputs changed, a domain at a time (shared_of(domain) loads the
-    domain's reference side; it is dropped before the next domain's is loaded); returns
-    {"evaluated", "kept", "classifier_loads"}."""
+    """An evaluate stage's work: the metrics files under `directory` that no job writes any
+    more are removed, then every job whose inputs changed is scored, a domain at a time (the
+    domain's reference side, Domain(params, domain), is loaded for its first job to score and
+    dropped before the next domain's); returns {"evaluated", "kept", "classifier_loads"}."""
+    directory.mkdir(parents=True, exist_ok=True)  # the stage's output, also when empty
+    drop_stale_files(directory.glob("**/*.json"), {job.out for job in jobs}, "evaluate")
     code_hash = code_sha256(*code)
     done = kept = loads = 0
     by_domain: dict[str, list[Job]] = {}
@@ -74,7 +73,7 @@ def run_jobs(jobs: Iterable[Job], shared_of: Callable[[str], Domain], code: tupl
             if up_to_date(job.out, key):
                 kept += 1
                 continue
-            shared = shared or shared_of(domain)
+            shared = shared or Domain(params, domain)
             result = score(shared, job)
             if labels is not None:  # make label-import: people's labels next to faithfulness
                 result.update(human_label_metrics(domain, info["model"], info["decoding"]) or {})

@@ -15,8 +15,7 @@ from __future__ import annotations
 from ..config import Params
 from ..layout import metrics_file, model_metrics_dir, synthetic_file
 from ..metrics.dataset_scores import evaluate_dataset
-from ..metrics.domain_reference import Domain
-from ..metrics.metrics_files import Job, drop_stale, run_jobs
+from ..metrics.metrics_files import Job, run_jobs
 from ..provenance import used_params
 
 # The code behind every metrics file: exactly this stage's code deps in dvc.yaml (a test checks).
@@ -42,6 +41,5 @@ def jobs_of(params: Params, model: str) -> list[Job]:
 def run(params: Params, model: str) -> dict:
     """Every dataset of the model whose inputs changed; returns what was done."""
     jobs = jobs_of(params, model)
-    drop_stale(model_metrics_dir(model), {job.out for job in jobs})
-    return run_jobs(jobs, lambda domain: Domain(params, domain), CODE,
+    return run_jobs(params, model_metrics_dir(model), jobs, CODE,
                     lambda shared, job: evaluate_dataset(params, shared, job))

@@ -6,8 +6,7 @@ from __future__ import annotations
 from ..config import Params
 from ..layout import mixture_file, mixture_metrics_file, mixtures_metrics_dir
 from ..metrics.dataset_scores import evaluate_dataset
-from ..metrics.domain_reference import Domain
-from ..metrics.metrics_files import Job, drop_stale, run_jobs
+from ..metrics.metrics_files import Job, run_jobs
 from ..provenance import used_params
 
 # The code behind every mixture's metrics file: exactly this stage's code deps in dvc.yaml.
@@ -29,7 +28,5 @@ def jobs_of(params: Params) -> list[Job]:
 
 def run(params: Params) -> dict:
     jobs = jobs_of(params)
-    mixtures_metrics_dir().mkdir(parents=True, exist_ok=True)  # the output, also when empty
-    drop_stale(mixtures_metrics_dir(), {job.out for job in jobs})
-    return run_jobs(jobs, lambda domain: Domain(params, domain), CODE,
+    return run_jobs(params, mixtures_metrics_dir(), jobs, CODE,
                     lambda shared, job: evaluate_dataset(params, shared, job))

@@ -10,7 +10,7 @@ from ..layout import (reference_dir, reference_metrics_dir, reference_metrics_fi
                       sized_reference_metrics_file)
 from ..metrics.dataset_scores import evaluate_reference, evaluate_reference_sized
 from ..metrics.domain_reference import Domain
-from ..metrics.metrics_files import Job, drop_stale, run_jobs
+from ..metrics.metrics_files import Job, run_jobs
 from ..provenance import used_params
 
 # The code behind every reference metrics file: exactly this stage's code deps in dvc.yaml.
@@ -39,6 +39,5 @@ def _score(params: Params, shared: Domain, job: Job) -> dict:
 
 def run(params: Params, domain: str) -> dict:
     jobs = jobs_of(params, domain)
-    drop_stale(reference_metrics_dir(domain), {job.out for job in jobs})
-    return run_jobs(jobs, lambda d: Domain(params, d), CODE,
+    return run_jobs(params, reference_metrics_dir(domain), jobs, CODE,
                     lambda shared, job: _score(params, shared, job))
